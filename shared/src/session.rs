@@ -1,0 +1,183 @@
+//! What the Worker keeps per session (sealed in KV), and the view of it the browser receives.
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::secret::{AccessToken, RefreshToken};
+use crate::token::TokenSet;
+use crate::UnixTime;
+
+/// The lifetime assumed for an access token whose provider gave no `expires_in`.
+pub const DEFAULT_ACCESS_TOKEN_LIFETIME: u64 = 3600;
+
+/// Refresh this many seconds before the access token expires.
+pub const REFRESH_LEEWAY: u64 = 30;
+
+/// A logged-in session as the Worker stores it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionRecord {
+    /// The provider's configured name.
+    pub provider: String,
+    /// The current access token.
+    pub access_token: AccessToken,
+    /// Its type (`Bearer`, `mac`, …).
+    pub token_type: String,
+    /// When it expires (UNIX seconds).
+    pub expires_at: UnixTime,
+    /// The refresh token, if the provider issued one.
+    pub refresh_token: Option<RefreshToken>,
+    /// The granted scope.
+    pub scope: Option<String>,
+    /// What is known of the user (userinfo claims or the dialect's user fields).
+    pub user: Map<String, Value>,
+    /// When the session began.
+    pub created_at: UnixTime,
+    /// When its access token was last obtained.
+    pub refreshed_at: UnixTime,
+}
+
+impl SessionRecord {
+    /// A new session from a code exchange at `now`.
+    pub fn new(provider: &str, tokens: TokenSet, user: Map<String, Value>, now: UnixTime) -> Self {
+        let mut record = Self {
+            provider: provider.to_owned(),
+            access_token: tokens.access_token.clone(),
+            token_type: String::new(),
+            expires_at: 0,
+            refresh_token: None,
+            scope: None,
+            user,
+            created_at: now,
+            refreshed_at: now,
+        };
+        record.apply_tokens(tokens, now);
+        record
+    }
+
+    /// Takes a refresh's answer. A refresh token that is not re-issued stays (RFC 6749 §6); a
+    /// scope that is not re-sent stays too (§5.1: it is the same as before).
+    pub fn apply_tokens(&mut self, tokens: TokenSet, now: UnixTime) {
+        self.access_token = tokens.access_token;
+        self.token_type = tokens.token_type.as_str().to_owned();
+        self.expires_at = now + tokens.expires_in.unwrap_or(DEFAULT_ACCESS_TOKEN_LIFETIME);
+        if tokens.refresh_token.is_some() {
+            self.refresh_token = tokens.refresh_token;
+        }
+        if tokens.scope.is_some() {
+            self.scope = tokens.scope;
+        }
+        self.refreshed_at = now;
+    }
+
+    /// Whether the access token is expired or within [`REFRESH_LEEWAY`] of it.
+    pub fn needs_refresh(&self, now: UnixTime) -> bool {
+        now + REFRESH_LEEWAY >= self.expires_at
+    }
+
+    /// Whether the stored access token is newer than one a caller holds (another tab or call
+    /// already refreshed), so it can be handed out without asking the provider again.
+    pub fn newer_than(&self, held_expires_at: Option<UnixTime>, now: UnixTime) -> bool {
+        held_expires_at.is_some_and(|held| self.expires_at > held) && !self.needs_refresh(now)
+    }
+
+    /// What the browser receives.
+    pub fn token_view(&self) -> TokenView<'_> {
+        TokenView {
+            access_token: self.access_token.expose(),
+            token_type: &self.token_type,
+            expires_at: self.expires_at,
+            scope: self.scope.as_deref(),
+            user: &self.user,
+            provider: &self.provider,
+        }
+    }
+}
+
+/// The session as the browser sees it (the Worker's JSON answer). It holds the access token —
+/// the browser's to use — and never the refresh token.
+#[derive(Debug, Serialize)]
+pub struct TokenView<'a> {
+    /// The access token.
+    pub access_token: &'a str,
+    /// Its type.
+    pub token_type: &'a str,
+    /// When it expires (UNIX seconds).
+    pub expires_at: UnixTime,
+    /// The granted scope.
+    pub scope: Option<&'a str>,
+    /// What is known of the user.
+    pub user: &'a Map<String, Value>,
+    /// The provider's configured name.
+    pub provider: &'a str,
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(all(target_family = "wasm", target_os = "unknown"))]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+    use crate::token::TokenType;
+
+    fn tokens(at: &str, rt: Option<&str>, expires_in: Option<u64>) -> TokenSet {
+        TokenSet {
+            access_token: AccessToken::new(at),
+            token_type: TokenType::Bearer,
+            expires_in,
+            refresh_token: rt.map(RefreshToken::new),
+            scope: Some("openid".into()),
+            id_token: None,
+            extra: Map::new(),
+        }
+    }
+
+    #[test]
+    fn lifecycle() {
+        let mut s = SessionRecord::new(
+            "default",
+            tokens("a1", Some("r1"), Some(300)),
+            Map::new(),
+            1000,
+        );
+        assert_eq!(s.expires_at, 1300);
+        assert!(!s.needs_refresh(1269));
+        assert!(s.needs_refresh(1270));
+        // Rotation: a new refresh token replaces the old one; none keeps it.
+        s.apply_tokens(tokens("a2", Some("r2"), Some(300)), 1280);
+        assert_eq!(s.refresh_token.as_ref().unwrap().expose(), "r2");
+        s.apply_tokens(tokens("a3", None, None), 1290);
+        assert_eq!(s.refresh_token.as_ref().unwrap().expose(), "r2");
+        assert_eq!(s.expires_at, 1290 + DEFAULT_ACCESS_TOKEN_LIFETIME);
+    }
+
+    #[test]
+    fn single_refresh_rule() {
+        let s = SessionRecord::new(
+            "default",
+            tokens("a", Some("r"), Some(300)),
+            Map::new(),
+            1000,
+        );
+        // A caller holding an older token gets the stored one.
+        assert!(s.newer_than(Some(1200), 1100));
+        // A caller holding this very token (or none) needs a real refresh.
+        assert!(!s.newer_than(Some(1300), 1100));
+        assert!(!s.newer_than(None, 1100));
+        // A stored token that is itself about to expire is not handed out.
+        assert!(!s.newer_than(Some(1200), 1290));
+    }
+
+    #[test]
+    fn view_never_holds_the_refresh_token() {
+        let s = SessionRecord::new(
+            "default",
+            tokens("at-1", Some("rt-secret"), Some(60)),
+            Map::new(),
+            0,
+        );
+        let json = serde_json::to_string(&s.token_view()).unwrap();
+        assert!(json.contains("at-1"));
+        assert!(!json.contains("rt-secret"));
+        assert!(!format!("{s:?}").contains("rt-secret"));
+        assert!(!format!("{s:?}").contains("at-1"));
+    }
+}

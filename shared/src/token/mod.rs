@@ -1,0 +1,7 @@
+//! The token endpoint: requests ([RFC 6749 §4.1.3](https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3),
+//! [§6](https://www.rfc-editor.org/rfc/rfc6749#section-6)) and responses (§5.1, §5.2).
+mod request;
+mod response;
+
+pub use request::{client_request, token_request, Grant};
+pub use response::{parse_token_response, TokenError, TokenSet, TokenType};

@@ -1,0 +1,231 @@
+use serde_json::Value;
+
+use crate::http::{HttpRequest, Method};
+use crate::provider::{BodyEncoding, ClientAuth, ProviderConfig};
+use crate::secret::{ClientSecret, RefreshToken};
+use crate::{b64, form};
+
+/// A grant presented at the token endpoint.
+#[derive(Debug)]
+pub enum Grant<'a> {
+    /// `authorization_code` (RFC 6749 §4.1.3) with the PKCE `code_verifier` (RFC 7636 §4.5).
+    AuthorizationCode {
+        /// The code from the callback.
+        code: &'a str,
+        /// The PKCE verifier, when PKCE is on.
+        code_verifier: Option<&'a str>,
+    },
+    /// `refresh_token` (RFC 6749 §6).
+    RefreshToken {
+        /// The refresh token.
+        refresh_token: &'a RefreshToken,
+    },
+}
+
+impl Grant<'_> {
+    fn params(&self, provider: &ProviderConfig) -> Vec<(String, Value)> {
+        let mut params = Vec::new();
+        let mut put = |k: &str, v: &str| params.push((k.to_owned(), Value::from(v)));
+        match self {
+            Self::AuthorizationCode {
+                code,
+                code_verifier,
+            } => {
+                put("grant_type", "authorization_code");
+                put("code", code);
+                put("redirect_uri", &provider.redirect_uri);
+                if let Some(v) = code_verifier.filter(|_| provider.dialect.pkce) {
+                    put("code_verifier", v);
+                }
+            }
+            Self::RefreshToken { refresh_token } => {
+                put("grant_type", "refresh_token");
+                put("refresh_token", refresh_token.expose());
+            }
+        }
+        params
+    }
+}
+
+/// Builds the token request for `grant`, authenticated as the provider's client.
+pub fn token_request(
+    provider: &ProviderConfig,
+    secret: &ClientSecret,
+    grant: &Grant<'_>,
+) -> HttpRequest {
+    let mut params = grant.params(provider);
+    params.extend(provider.dialect.token_params.iter().cloned());
+    client_request(provider, secret, &provider.token_endpoint, params)
+}
+
+/// A POST to `url` with `params` in the provider's body encoding, plus client authentication
+/// (shared by the token and revocation endpoints).
+pub fn client_request(
+    provider: &ProviderConfig,
+    secret: &ClientSecret,
+    url: &str,
+    mut params: Vec<(String, Value)>,
+) -> HttpRequest {
+    let mut headers = vec![("Accept".to_owned(), "application/json".to_owned())];
+    match provider.client_auth {
+        ClientAuth::ClientSecretBasic => {
+            // §2.3.1: id and secret are form-encoded before Basic's base64.
+            let (mut id, mut pw) = (String::new(), String::new());
+            form::encode(&provider.client_id, &mut id);
+            form::encode(secret.expose(), &mut pw);
+            let basic = b64::std_encode(format!("{id}:{pw}").as_bytes());
+            headers.push(("Authorization".to_owned(), format!("Basic {basic}")));
+        }
+        ClientAuth::ClientSecretPost => {
+            params.push(("client_id".into(), provider.client_id.as_str().into()));
+            params.push(("client_secret".into(), secret.expose().into()));
+        }
+        ClientAuth::None => params.push(("client_id".into(), provider.client_id.as_str().into())),
+    }
+    let encoding = provider.dialect.token_body;
+    headers.push((
+        "Content-Type".to_owned(),
+        encoding.content_type().to_owned(),
+    ));
+    let body = match encoding {
+        BodyEncoding::Form => {
+            let texts: Vec<(String, String)> = params
+                .into_iter()
+                .map(|(k, v)| {
+                    let text = match v {
+                        Value::String(s) => s,
+                        other => other.to_string(),
+                    };
+                    (k, text)
+                })
+                .collect();
+            form::serialize(texts.iter().map(|(k, v)| (k.as_str(), v.as_str()))).into_bytes()
+        }
+        BodyEncoding::Json => {
+            let map: serde_json::Map<String, Value> = params.into_iter().collect();
+            serde_json::to_vec(&map).unwrap_or_default()
+        }
+    };
+    HttpRequest {
+        method: Method::Post,
+        url: url.to_owned(),
+        headers,
+        body,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(all(target_family = "wasm", target_os = "unknown"))]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+    use crate::provider::tests::standard;
+
+    fn body(r: &HttpRequest) -> &str {
+        core::str::from_utf8(&r.body).unwrap()
+    }
+
+    /// RFC 6749 §4.1.3's example request, plus PKCE, with §2.3.1 Basic authentication
+    /// (`czZCaGRSa3F0MzpnWDFmQmF0M2JW` is `s6BhdRkqt3:gX1fBat3bV`).
+    #[test]
+    fn rfc6749_authorization_code_request() {
+        let req = token_request(
+            &standard(),
+            &ClientSecret::new("gX1fBat3bV"),
+            &Grant::AuthorizationCode {
+                code: "SplxlOBeZQQYbYS6WxSbIA",
+                code_verifier: Some("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            },
+        );
+        assert_eq!(req.method, Method::Post);
+        assert_eq!(req.url, "https://as.example/token");
+        assert_eq!(
+            req.header("authorization"),
+            Some("Basic czZCaGRSa3F0MzpnWDFmQmF0M2JW")
+        );
+        assert_eq!(
+            req.header("content-type"),
+            Some("application/x-www-form-urlencoded")
+        );
+        assert_eq!(
+            body(&req),
+            "grant_type=authorization_code&code=SplxlOBeZQQYbYS6WxSbIA\
+             &redirect_uri=https%3A%2F%2Fclient.example.org%2Fcb\
+             &code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+        );
+    }
+
+    /// RFC 6749 §6's example refresh request.
+    #[test]
+    fn rfc6749_refresh_request() {
+        let rt = RefreshToken::new("tGzv3JOkF0XG5Qx2TlKWIA");
+        let req = token_request(
+            &standard(),
+            &ClientSecret::new("gX1fBat3bV"),
+            &Grant::RefreshToken { refresh_token: &rt },
+        );
+        assert_eq!(
+            body(&req),
+            "grant_type=refresh_token&refresh_token=tGzv3JOkF0XG5Qx2TlKWIA"
+        );
+    }
+
+    #[test]
+    fn basic_auth_form_encodes_id_and_secret() {
+        let mut p = standard();
+        p.client_id = "a b:c".into();
+        let req = token_request(
+            &p,
+            &ClientSecret::new("p&ss"),
+            &Grant::AuthorizationCode {
+                code: "x",
+                code_verifier: None,
+            },
+        );
+        // "a+b%3Ac:p%26ss"
+        assert_eq!(
+            req.header("authorization"),
+            Some("Basic YStiJTNBYzpwJTI2c3M=")
+        );
+    }
+
+    #[test]
+    fn client_secret_post_and_json_body() {
+        let mut p = standard();
+        p.client_auth = ClientAuth::ClientSecretPost;
+        p.dialect.token_body = BodyEncoding::Json;
+        p.dialect.token_params = vec![("merchantId".into(), Value::from(777777))];
+        let rt = RefreshToken::new("r1");
+        let req = token_request(
+            &p,
+            &ClientSecret::new("s3"),
+            &Grant::RefreshToken { refresh_token: &rt },
+        );
+        assert_eq!(req.header("authorization"), None);
+        assert_eq!(req.header("content-type"), Some("application/json"));
+        assert_eq!(
+            body(&req),
+            r#"{"grant_type":"refresh_token","refresh_token":"r1","merchantId":777777,"client_id":"s6BhdRkqt3","client_secret":"s3"}"#
+        );
+    }
+
+    #[test]
+    fn pkce_off_drops_the_verifier() {
+        let mut p = standard();
+        p.dialect.pkce = false;
+        p.client_auth = ClientAuth::None;
+        let req = token_request(
+            &p,
+            &ClientSecret::new(""),
+            &Grant::AuthorizationCode {
+                code: "c",
+                code_verifier: Some("v"),
+            },
+        );
+        assert_eq!(
+            body(&req),
+            "grant_type=authorization_code&code=c&redirect_uri=https%3A%2F%2Fclient.example.org%2Fcb&client_id=s6BhdRkqt3"
+        );
+    }
+}

@@ -1,0 +1,371 @@
+use serde_json::{Map, Value};
+
+use crate::error::{ErrorCode, ProviderError};
+use crate::http::HttpResponse;
+use crate::provider::{ProviderConfig, SuccessSignal};
+use crate::secret::{AccessToken, RefreshToken};
+
+/// The access token type ([RFC 6749 §7.1](https://www.rfc-editor.org/rfc/rfc6749#section-7.1)),
+/// compared case-insensitively.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenType {
+    /// `Bearer` (RFC 6750).
+    Bearer,
+    /// `mac`.
+    Mac,
+    /// Anything else, kept verbatim.
+    Other(String),
+}
+
+impl TokenType {
+    fn parse(text: &str) -> Self {
+        if text.eq_ignore_ascii_case("bearer") {
+            Self::Bearer
+        } else if text.eq_ignore_ascii_case("mac") {
+            Self::Mac
+        } else {
+            Self::Other(text.to_owned())
+        }
+    }
+
+    /// The canonical spelling (`Bearer`, `mac`, or the original).
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Bearer => "Bearer",
+            Self::Mac => "mac",
+            Self::Other(t) => t,
+        }
+    }
+}
+
+/// A successful token response (RFC 6749 §5.1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenSet {
+    /// `access_token`
+    pub access_token: AccessToken,
+    /// `token_type`; a provider that omits it is read as `Bearer`.
+    pub token_type: TokenType,
+    /// `expires_in` in seconds; `None` when absent (the caller picks a default lifetime).
+    pub expires_in: Option<u64>,
+    /// `refresh_token`, if issued.
+    pub refresh_token: Option<RefreshToken>,
+    /// `scope`, if given (when absent, the requested scope was granted, §5.1).
+    pub scope: Option<String>,
+    /// `id_token` (OIDC), if given; kept raw.
+    pub id_token: Option<String>,
+    /// Every other field, kept as sent.
+    pub extra: Map<String, Value>,
+}
+
+/// Why a token response is not a token set.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// The provider answered with an OAuth error (RFC 6749 §5.2).
+    Provider {
+        /// The HTTP status.
+        status: u16,
+        /// The error it reported.
+        error: ProviderError,
+    },
+    /// The provider failed (5xx): try again later.
+    Unavailable {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// The body is not a JSON object.
+    NotJson {
+        /// The HTTP status.
+        status: u16,
+        /// The raw body, kept as evidence.
+        body: Vec<u8>,
+    },
+    /// A required field is missing or of the wrong type.
+    InvalidField {
+        /// Its name.
+        field: &'static str,
+    },
+    /// A status that is neither success nor an OAuth error.
+    UnexpectedStatus {
+        /// The HTTP status.
+        status: u16,
+    },
+}
+
+impl TokenError {
+    /// A stable code for logs and the JS side.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Provider { .. } => "provider_rejected",
+            Self::Unavailable { .. } => "provider_unavailable",
+            Self::NotJson { .. } | Self::InvalidField { .. } | Self::UnexpectedStatus { .. } => {
+                "invalid_token_response"
+            }
+        }
+    }
+
+    /// The provider's OAuth error, when it sent one.
+    pub fn provider_error(&self) -> Option<&ProviderError> {
+        match self {
+            Self::Provider { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}
+
+/// Reads a token endpoint's answer according to the provider's dialect.
+pub fn parse_token_response(
+    provider: &ProviderConfig,
+    response: &HttpResponse,
+) -> Result<TokenSet, TokenError> {
+    let status = response.status;
+    if status >= 500 {
+        return Err(TokenError::Unavailable { status });
+    }
+    let object = match serde_json::from_slice::<Value>(&response.body) {
+        Ok(Value::Object(map)) => map,
+        _ => {
+            return Err(TokenError::NotJson {
+                status,
+                body: response.body.clone(),
+            })
+        }
+    };
+    let success = match &provider.dialect.success {
+        SuccessSignal::HttpStatus => (200..300).contains(&status),
+        SuccessSignal::Field { field, equals } => object.get(field) == Some(equals),
+    };
+    if !success {
+        return Err(match provider_error(&object) {
+            Some(error) => TokenError::Provider { status, error },
+            None => TokenError::UnexpectedStatus { status },
+        });
+    }
+    token_set(object)
+}
+
+/// An OAuth error object: `error` must be a string.
+fn provider_error(object: &Map<String, Value>) -> Option<ProviderError> {
+    let text = |k: &str| object.get(k).and_then(Value::as_str).map(str::to_owned);
+    Some(ProviderError {
+        error: ErrorCode::from(text("error")?),
+        error_description: text("error_description"),
+        error_uri: text("error_uri"),
+    })
+}
+
+fn token_set(mut object: Map<String, Value>) -> Result<TokenSet, TokenError> {
+    let access_token = match object.remove("access_token") {
+        Some(Value::String(t)) if !t.is_empty() => AccessToken::new(t),
+        _ => {
+            return Err(TokenError::InvalidField {
+                field: "access_token",
+            })
+        }
+    };
+    let token_type = match object.remove("token_type") {
+        None | Some(Value::Null) => TokenType::Bearer,
+        Some(Value::String(t)) => TokenType::parse(&t),
+        Some(_) => {
+            return Err(TokenError::InvalidField {
+                field: "token_type",
+            })
+        }
+    };
+    // Some providers send `"3600"`: accept a non-negative integer as a number or a string.
+    let expires_in = match object.remove("expires_in") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) => Some(n.as_u64().ok_or(TokenError::InvalidField {
+            field: "expires_in",
+        })?),
+        Some(Value::String(s)) => Some(s.parse().map_err(|_| TokenError::InvalidField {
+            field: "expires_in",
+        })?),
+        Some(_) => {
+            return Err(TokenError::InvalidField {
+                field: "expires_in",
+            })
+        }
+    };
+    let mut optional = |field: &'static str| match object.remove(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(TokenError::InvalidField { field }),
+    };
+    let refresh_token = optional("refresh_token")?.map(RefreshToken::new);
+    let scope = optional("scope")?;
+    let id_token = optional("id_token")?;
+    Ok(TokenSet {
+        access_token,
+        token_type,
+        expires_in,
+        refresh_token,
+        scope,
+        id_token,
+        extra: object,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(all(target_family = "wasm", target_os = "unknown"))]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+    use crate::provider::tests::standard;
+
+    fn answer(status: u16, body: &str) -> HttpResponse {
+        HttpResponse {
+            status,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    /// RFC 6749 §5.1's example response, with an extra field.
+    #[test]
+    fn rfc6749_successful_response() {
+        let set = parse_token_response(
+            &standard(),
+            &answer(
+                200,
+                r#"{"access_token":"2YotnFZFEjr1zCsicMWpAA","token_type":"example","expires_in":3600,
+                    "refresh_token":"tGzv3JOkF0XG5Qx2TlKWIA","example_parameter":"example_value"}"#,
+            ),
+        )
+        .unwrap();
+        assert_eq!(set.access_token.expose(), "2YotnFZFEjr1zCsicMWpAA");
+        assert_eq!(set.token_type, TokenType::Other("example".into()));
+        assert_eq!(set.expires_in, Some(3600));
+        assert_eq!(
+            set.refresh_token.as_ref().map(RefreshToken::expose),
+            Some("tGzv3JOkF0XG5Qx2TlKWIA")
+        );
+        assert_eq!(set.extra["example_parameter"], "example_value");
+    }
+
+    #[test]
+    fn token_type_is_case_insensitive_and_expires_in_optional() {
+        let set = parse_token_response(
+            &standard(),
+            &answer(200, r#"{"access_token":"a","token_type":"bEaReR"}"#),
+        )
+        .unwrap();
+        assert_eq!(set.token_type, TokenType::Bearer);
+        assert_eq!(set.token_type.as_str(), "Bearer");
+        assert_eq!(set.expires_in, None);
+        let set = parse_token_response(
+            &standard(),
+            &answer(
+                200,
+                r#"{"access_token":"a","token_type":"MAC","expires_in":"60"}"#,
+            ),
+        )
+        .unwrap();
+        assert_eq!((set.token_type, set.expires_in), (TokenType::Mac, Some(60)));
+    }
+
+    /// RFC 6749 §5.2's example error response.
+    #[test]
+    fn rfc6749_error_response() {
+        let err = parse_token_response(&standard(), &answer(400, r#"{"error":"invalid_request"}"#))
+            .unwrap_err();
+        assert_eq!(err.code(), "provider_rejected");
+        assert_eq!(
+            err.provider_error().map(|e| e.error.clone()),
+            Some(ErrorCode::InvalidRequest)
+        );
+        let err = parse_token_response(
+            &standard(),
+            &answer(
+                400,
+                r#"{"error":"invalid_grant","error_description":"revoked"}"#,
+            ),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            TokenError::Provider {
+                status: 400,
+                error: ProviderError {
+                    error: ErrorCode::InvalidGrant,
+                    error_description: Some("revoked".into()),
+                    error_uri: None
+                }
+            }
+        );
+    }
+
+    #[test]
+    fn malformed_answers_are_typed_errors() {
+        let p = standard();
+        assert_eq!(
+            parse_token_response(&p, &answer(200, "<html>oops</html>")).unwrap_err(),
+            TokenError::NotJson {
+                status: 200,
+                body: b"<html>oops</html>".to_vec()
+            }
+        );
+        assert_eq!(
+            parse_token_response(&p, &answer(200, r#"{"access_token":"a""#))
+                .unwrap_err()
+                .code(),
+            "invalid_token_response"
+        );
+        assert_eq!(
+            parse_token_response(&p, &answer(200, r#"{"token_type":"Bearer"}"#)).unwrap_err(),
+            TokenError::InvalidField {
+                field: "access_token"
+            }
+        );
+        assert_eq!(
+            parse_token_response(&p, &answer(200, r#"{"access_token":"a","expires_in":-5}"#))
+                .unwrap_err(),
+            TokenError::InvalidField {
+                field: "expires_in"
+            }
+        );
+        assert_eq!(
+            parse_token_response(&p, &answer(200, r#"["access_token"]"#))
+                .unwrap_err()
+                .code(),
+            "invalid_token_response"
+        );
+        assert_eq!(
+            parse_token_response(&p, &answer(302, r#"{}"#)).unwrap_err(),
+            TokenError::UnexpectedStatus { status: 302 }
+        );
+    }
+
+    #[test]
+    fn server_errors_are_unavailable() {
+        let err =
+            parse_token_response(&standard(), &answer(500, "Internal Server Error")).unwrap_err();
+        assert_eq!(err, TokenError::Unavailable { status: 500 });
+        assert_eq!(err.code(), "provider_unavailable");
+    }
+
+    #[test]
+    fn success_in_a_body_field() {
+        let mut p = standard();
+        p.dialect.success = SuccessSignal::Field {
+            field: "result".into(),
+            equals: "success".into(),
+        };
+        let set = parse_token_response(
+            &p,
+            &answer(
+                200,
+                r#"{"result":"success","access_token":"a","username":"johndoe"}"#,
+            ),
+        )
+        .unwrap();
+        assert_eq!(set.extra["username"], "johndoe");
+        let err = parse_token_response(
+            &p,
+            &answer(200, r#"{"result":"failure","error":"invalid_grant"}"#),
+        )
+        .unwrap_err();
+        assert_eq!(err.code(), "provider_rejected");
+    }
+}
