@@ -6,6 +6,7 @@
 //! Adding a provider adds data; adding a quirk adds a variant, and the compiler lists every place
 //! that must handle it.
 mod dialect;
+pub mod signing;
 
 use serde::{Deserialize, Serialize};
 
