@@ -7,6 +7,16 @@ use crate::provider::ProviderConfig;
 /// The URL to send the browser to. `code_challenge` is an S256 challenge (validated by the caller
 /// as base64url of 32 bytes); it is left out only when the provider's dialect turns PKCE off.
 pub fn authorization_url(provider: &ProviderConfig, state: &str, code_challenge: &str) -> String {
+    authorization_url_for(provider, None, state, code_challenge)
+}
+
+/// [`authorization_url`] at a named variant of the authorization endpoint (e.g. a locale).
+pub fn authorization_url_for(
+    provider: &ProviderConfig,
+    variant: Option<&str>,
+    state: &str,
+    code_challenge: &str,
+) -> String {
     let mut pairs: Vec<(&str, &str)> = vec![
         ("response_type", "code"),
         ("client_id", &provider.client_id),
@@ -23,7 +33,7 @@ pub fn authorization_url(provider: &ProviderConfig, state: &str, code_challenge:
     for (k, v) in &provider.authorization_params {
         pairs.push((k, v));
     }
-    form::append_query(&provider.authorization_endpoint, pairs)
+    form::append_query(provider.authorization_endpoint_for(variant), pairs)
 }
 
 /// Whether `challenge` looks like an S256 challenge: base64url of a SHA-256 digest (43 chars).

@@ -15,6 +15,7 @@ pub mod form;
 pub mod http;
 pub mod pkce;
 pub mod provider;
+pub mod proxy;
 pub mod return_to;
 pub mod revoke;
 pub mod secret;

@@ -1,8 +1,10 @@
 //! Token revocation ([RFC 7009 §2.1](https://www.rfc-editor.org/rfc/rfc7009#section-2.1)).
-use crate::http::HttpRequest;
-use crate::provider::ProviderConfig;
-use crate::secret::{ClientSecret, RefreshToken};
-use crate::token::client_request;
+use crate::form;
+use crate::http::{HttpRequest, Method};
+use crate::provider::{ProviderConfig, Revocation};
+use crate::secret::{AccessToken, ClientSecret, RefreshToken};
+use crate::session::SessionRecord;
+use crate::token::{client_request, sign_as_client, RequestContext};
 
 /// The request revoking `refresh_token` (and, per §2.1, the access tokens of the same grant), or
 /// `None` when the provider has no revocation endpoint.
@@ -17,6 +19,45 @@ pub fn revocation_request(
         ("token_type_hint".to_owned(), "refresh_token".into()),
     ];
     Some(client_request(provider, secret, url, params))
+}
+
+/// The request revoking a session's grant the provider's way: RFC 7009 with the refresh token
+/// (or the access token when there is none), or `DELETE <endpoint>?access_token=…`; signed when
+/// the provider authenticates clients with a MAC. `None` without a revocation endpoint.
+pub fn session_revocation_request(
+    provider: &ProviderConfig,
+    secret: &ClientSecret,
+    session: &SessionRecord,
+    ctx: &RequestContext,
+) -> Option<HttpRequest> {
+    let url = provider.revocation_endpoint.as_deref()?;
+    let mut req = match provider.dialect.revocation {
+        Revocation::Rfc7009 => match &session.refresh_token {
+            Some(rt) => revocation_request(provider, secret, rt)?,
+            None => access_token_revocation(provider, secret, url, &session.access_token),
+        },
+        Revocation::DeleteAccessToken => HttpRequest {
+            method: Method::Delete,
+            url: form::append_query(url, [("access_token", session.access_token.expose())]),
+            headers: Vec::new(),
+            body: Vec::new(),
+        },
+    };
+    sign_as_client(provider, secret, &mut req, ctx);
+    Some(req)
+}
+
+fn access_token_revocation(
+    provider: &ProviderConfig,
+    secret: &ClientSecret,
+    url: &str,
+    token: &AccessToken,
+) -> HttpRequest {
+    let params = vec![
+        ("token".to_owned(), token.expose().into()),
+        ("token_type_hint".to_owned(), "access_token".into()),
+    ];
+    client_request(provider, secret, url, params)
 }
 
 /// Whether the revocation endpoint's answer means the token is gone: §2.2 says 200 on success,
@@ -60,5 +101,49 @@ mod tests {
         let mut p = standard();
         p.revocation_endpoint = None;
         assert!(revocation_request(&p, &ClientSecret::new("s"), &RefreshToken::new("r")).is_none());
+    }
+
+    #[test]
+    fn delete_style_revocation_is_mac_signed() {
+        use crate::provider::ClientAuth;
+        use crate::token::{TokenSet, TokenType};
+        let mut p = standard();
+        p.client_auth = ClientAuth::Mac;
+        p.client_id = "wkVd93h2uS".into();
+        p.revocation_endpoint = Some("https://wallet.paysera.com/oauth/v1/token".into());
+        p.dialect.revocation = Revocation::DeleteAccessToken;
+        let tokens = TokenSet {
+            access_token: AccessToken::new("SlAV32hkKG"),
+            token_type: TokenType::Mac,
+            expires_in: Some(3600),
+            expires_at: None,
+            mac_key: Some(crate::secret::SigningKey::new("adijq39jdlaska9asud")),
+            refresh_token: None,
+            scope: None,
+            id_token: None,
+            extra: Default::default(),
+        };
+        let session = SessionRecord::new("paysera", tokens, Default::default(), 0);
+        let ctx = RequestContext {
+            now: 1343811600,
+            entropy: [1; 32],
+        };
+        let req = session_revocation_request(
+            &p,
+            &ClientSecret::new("IrdTc8uQodU7PRpLzzLTW6wqZAO6tAMU"),
+            &session,
+            &ctx,
+        )
+        .unwrap();
+        assert_eq!(req.method, Method::Delete);
+        assert_eq!(
+            req.url,
+            "https://wallet.paysera.com/oauth/v1/token?access_token=SlAV32hkKG"
+        );
+        assert!(req
+            .header("authorization")
+            .unwrap()
+            .starts_with(r#"MAC id="wkVd93h2uS", ts="1343811600""#));
+        assert!(req.body.is_empty());
     }
 }

@@ -2,7 +2,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::secret::{AccessToken, RefreshToken};
+use crate::secret::{AccessToken, RefreshToken, SigningKey};
 use crate::token::TokenSet;
 use crate::UnixTime;
 
@@ -25,6 +25,10 @@ pub struct SessionRecord {
     pub expires_at: UnixTime,
     /// The refresh token, if the provider issued one.
     pub refresh_token: Option<RefreshToken>,
+    /// The MAC key of a `mac` access token: API calls are signed by the Worker's proxy, so
+    /// neither it nor the token goes to the browser.
+    #[serde(default)]
+    pub mac_key: Option<SigningKey>,
     /// The granted scope.
     pub scope: Option<String>,
     /// What is known of the user (userinfo claims or the dialect's user fields).
@@ -44,6 +48,7 @@ impl SessionRecord {
             token_type: String::new(),
             expires_at: 0,
             refresh_token: None,
+            mac_key: None,
             scope: None,
             user,
             created_at: now,
@@ -58,7 +63,10 @@ impl SessionRecord {
     pub fn apply_tokens(&mut self, tokens: TokenSet, now: UnixTime) {
         self.access_token = tokens.access_token;
         self.token_type = tokens.token_type.as_str().to_owned();
-        self.expires_at = now + tokens.expires_in.unwrap_or(DEFAULT_ACCESS_TOKEN_LIFETIME);
+        self.expires_at = tokens
+            .expires_at
+            .unwrap_or_else(|| now + tokens.expires_in.unwrap_or(DEFAULT_ACCESS_TOKEN_LIFETIME));
+        self.mac_key = tokens.mac_key;
         if tokens.refresh_token.is_some() {
             self.refresh_token = tokens.refresh_token;
         }
@@ -79,10 +87,27 @@ impl SessionRecord {
         held_expires_at.is_some_and(|held| self.expires_at > held) && !self.needs_refresh(now)
     }
 
+    /// Whether the browser may hold the access token: not a MAC token (useless without its
+    /// key, which stays in the Worker); those sessions use the API proxy.
+    pub fn browser_may_hold_token(&self) -> bool {
+        self.mac_key.is_none()
+    }
+
+    /// How long the Worker keeps the session: the configured TTL, shortened to what is left of
+    /// the refresh token's documented lifetime (`None` = unknown), and never less than a minute.
+    pub fn ttl(&self, now: UnixTime, configured: u64, refresh_token_lifetime: Option<u64>) -> u64 {
+        let left = refresh_token_lifetime
+            .map(|life| (self.refreshed_at + life).saturating_sub(now))
+            .unwrap_or(u64::MAX);
+        configured.min(left).max(60)
+    }
+
     /// What the browser receives.
     pub fn token_view(&self) -> TokenView<'_> {
         TokenView {
-            access_token: self.access_token.expose(),
+            access_token: self
+                .browser_may_hold_token()
+                .then(|| self.access_token.expose()),
             token_type: &self.token_type,
             expires_at: self.expires_at,
             scope: self.scope.as_deref(),
@@ -96,8 +121,9 @@ impl SessionRecord {
 /// the browser's to use — and never the refresh token.
 #[derive(Debug, Serialize)]
 pub struct TokenView<'a> {
-    /// The access token.
-    pub access_token: &'a str,
+    /// The access token; absent for tokens only the Worker's API proxy can use.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<&'a str>,
     /// Its type.
     pub token_type: &'a str,
     /// When it expires (UNIX seconds).
@@ -123,6 +149,8 @@ mod tests {
             access_token: AccessToken::new(at),
             token_type: TokenType::Bearer,
             expires_in,
+            expires_at: None,
+            mac_key: None,
             refresh_token: rt.map(RefreshToken::new),
             scope: Some("openid".into()),
             id_token: None,
@@ -179,5 +207,49 @@ mod tests {
         assert!(!json.contains("rt-secret"));
         assert!(!format!("{s:?}").contains("rt-secret"));
         assert!(!format!("{s:?}").contains("at-1"));
+    }
+
+    #[test]
+    fn mac_sessions_keep_the_token_in_the_worker() {
+        let mut t = tokens("at-mac", Some("rt"), Some(3600));
+        t.token_type = TokenType::Mac;
+        t.mac_key = Some(SigningKey::new("k-secret"));
+        let s = SessionRecord::new("paysera", t, Map::new(), 0);
+        assert!(!s.browser_may_hold_token());
+        let json = serde_json::to_string(&s.token_view()).unwrap();
+        assert!(
+            !json.contains("at-mac") && !json.contains("k-secret"),
+            "{json}"
+        );
+        // The key survives the sealed store's round trip.
+        let back: SessionRecord =
+            serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+        assert_eq!(back.mac_key.unwrap().expose(), "k-secret");
+    }
+
+    #[test]
+    fn ttl_follows_the_refresh_token_lifetime() {
+        let s = SessionRecord::new("p", tokens("a", Some("r"), Some(3600)), Map::new(), 1000);
+        let ninety_days = 90 * 24 * 3600;
+        assert_eq!(
+            s.ttl(1000, 30 * 24 * 3600, Some(ninety_days)),
+            30 * 24 * 3600
+        );
+        assert_eq!(s.ttl(1000, 365 * 24 * 3600, Some(ninety_days)), ninety_days);
+        assert_eq!(
+            s.ttl(1000 + ninety_days - 10, 365 * 24 * 3600, Some(ninety_days)),
+            60
+        );
+        assert_eq!(s.ttl(1000, 500, None), 500);
+    }
+
+    #[test]
+    fn absolute_expiry_wins() {
+        let mut t = tokens("a", None, None);
+        t.expires_at = Some(5000);
+        assert_eq!(
+            SessionRecord::new("p", t, Map::new(), 1000).expires_at,
+            5000
+        );
     }
 }

@@ -1,7 +1,8 @@
-//! The closed set of ways a provider can differ from RFC 6749, each a small enum.
+//! The closed set of ways a provider can differ from RFC 6749, each a small enum or struct with
+//! a standard default. A provider profile sets only what differs.
 use serde::{Deserialize, Serialize};
 
-/// Client authentication at the token endpoint ([RFC 6749 §2.3.1](https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1),
+/// Client authentication at the token and revocation endpoints ([RFC 6749 §2.3.1](https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1),
 /// names as in [RFC 8414 §2](https://www.rfc-editor.org/rfc/rfc8414#section-2)).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -11,8 +12,11 @@ pub enum ClientAuth {
     ClientSecretBasic,
     /// `client_id` and `client_secret` in the request body.
     ClientSecretPost,
-    /// Only `client_id` in the body (a public client).
+    /// Only `client_id` in the body (a public client, or a provider that wants no secret).
     None,
+    /// A MAC `Authorization` header with `id` = client id and the client secret as the key
+    /// (see [`super::signing`]).
+    Mac,
 }
 
 /// How a token request body is encoded.
@@ -52,6 +56,109 @@ pub enum SuccessSignal {
     },
 }
 
+/// The names a provider uses for the grant field and its values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GrantNames {
+    /// The body field naming the grant (`grant_type`).
+    pub field: String,
+    /// `authorization_code`
+    pub authorization_code: String,
+    /// `refresh_token`
+    pub refresh_token: String,
+    /// `password`
+    pub password: String,
+    /// `client_credentials`
+    pub client_credentials: String,
+}
+
+impl Default for GrantNames {
+    fn default() -> Self {
+        Self {
+            field: "grant_type".into(),
+            authorization_code: "authorization_code".into(),
+            refresh_token: "refresh_token".into(),
+            password: "password".into(),
+            client_credentials: "client_credentials".into(),
+        }
+    }
+}
+
+/// How the result of a login reaches the app.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    /// An authorization code in the redirect's query, in parameter `param` (RFC 6749 §4.1.2).
+    Code {
+        /// The parameter's name (`code`).
+        param: String,
+    },
+    /// The tokens themselves appended to the redirect URI. They must never reach page scripts:
+    /// the redirect goes to the Worker, which stores them and sends the browser on.
+    RedirectTokens {
+        /// The access token's parameter.
+        access_token: String,
+        /// The refresh token's parameter.
+        refresh_token: String,
+        /// The absolute expiry's parameter (UNIX seconds).
+        expires_at: String,
+        /// The user id's parameter (kept as user information under the same name).
+        user_id: String,
+    },
+}
+
+impl Default for Delivery {
+    fn default() -> Self {
+        Self::Code {
+            param: "code".into(),
+        }
+    }
+}
+
+/// How a token response gives the access token's lifetime.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expiry {
+    /// `expires_in`, seconds from now (RFC 6749 §5.1).
+    #[default]
+    ExpiresIn,
+    /// An absolute UNIX time in `field`.
+    ExpiresAt {
+        /// The field's name.
+        field: String,
+    },
+}
+
+/// Where a failed token response puts its error code and description.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ErrorFields {
+    /// The code's field (`error`).
+    pub code: String,
+    /// The description's field (`error_description`).
+    pub description: String,
+}
+
+impl Default for ErrorFields {
+    fn default() -> Self {
+        Self {
+            code: "error".into(),
+            description: "error_description".into(),
+        }
+    }
+}
+
+/// How tokens are revoked at logout.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Revocation {
+    /// RFC 7009: POST the refresh token (or the access token when there is none).
+    #[default]
+    Rfc7009,
+    /// `DELETE <endpoint>?access_token=<token>`, authenticated as the client.
+    DeleteAccessToken,
+}
+
 /// A provider's dialect. The default is standard OAuth 2.0 with PKCE.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -60,12 +167,31 @@ pub struct Dialect {
     pub token_body: BodyEncoding,
     /// Where a token response signals success.
     pub success: SuccessSignal,
+    /// Where a failed token response puts its error.
+    pub error_fields: ErrorFields,
+    /// The grant field's name and values.
+    pub grant_names: GrantNames,
     /// Fixed extra fields added to every token request body (JSON values keep their type).
     pub token_params: Vec<(String, serde_json::Value)>,
+    /// Fixed extra fields for password-grant requests only.
+    pub password_params: Vec<(String, serde_json::Value)>,
+    /// Whether token requests repeat the configured `scope`.
+    pub send_scope: bool,
+    /// Refresh-request fields taken from the session's user information: `(body field, user
+    /// fields tried in order)`.
+    pub refresh_params_from_user: Vec<(String, Vec<String>)>,
     /// Whether to send PKCE (RFC 7636). On by default; off only for providers that reject it.
     pub pkce: bool,
     /// Token response fields to keep as user information (besides a userinfo endpoint).
     pub user_fields: Vec<String>,
+    /// How the login result reaches the app.
+    pub delivery: Delivery,
+    /// How the access token's lifetime is given.
+    pub expiry: Expiry,
+    /// How tokens are revoked.
+    pub revocation: Revocation,
+    /// The refresh token's lifetime, when the provider documents one: the session ends then.
+    pub refresh_token_lifetime: Option<u64>,
 }
 
 impl Default for Dialect {
@@ -73,9 +199,28 @@ impl Default for Dialect {
         Self {
             token_body: BodyEncoding::Form,
             success: SuccessSignal::HttpStatus,
+            error_fields: ErrorFields::default(),
+            grant_names: GrantNames::default(),
             token_params: Vec::new(),
+            password_params: Vec::new(),
+            send_scope: false,
+            refresh_params_from_user: Vec::new(),
             pkce: true,
             user_fields: Vec::new(),
+            delivery: Delivery::default(),
+            expiry: Expiry::ExpiresIn,
+            revocation: Revocation::Rfc7009,
+            refresh_token_lifetime: None,
+        }
+    }
+}
+
+impl Dialect {
+    /// The callback parameter carrying the code, for code delivery.
+    pub fn code_param(&self) -> Option<&str> {
+        match &self.delivery {
+            Delivery::Code { param } => Some(param),
+            Delivery::RedirectTokens { .. } => None,
         }
     }
 }

@@ -8,9 +8,14 @@
 mod dialect;
 pub mod signing;
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
-pub use dialect::{BodyEncoding, ClientAuth, Dialect, SuccessSignal};
+pub use dialect::{
+    BodyEncoding, ClientAuth, Delivery, Dialect, ErrorFields, Expiry, GrantNames, Revocation,
+    SuccessSignal,
+};
 
 /// One provider as this app is registered with it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,6 +50,120 @@ pub struct ProviderConfig {
     /// The provider's dialect; the default is standard OAuth 2.0.
     #[serde(default)]
     pub dialect: Dialect,
+    /// Variants of the authorization endpoint the app may pick by name (e.g. per locale).
+    #[serde(default)]
+    pub authorization_endpoints: BTreeMap<String, String>,
+    /// Named hosts (e.g. `sandbox`, `production`); endpoints that start with `/` are resolved
+    /// against the selected one.
+    #[serde(default)]
+    pub environments: BTreeMap<String, String>,
+    /// The selected environment.
+    #[serde(default)]
+    pub environment: Option<String>,
+    /// A user-registration endpoint, for providers that offer one.
+    #[serde(default)]
+    pub registration_endpoint: Option<String>,
+    /// Whether the Worker may exchange a username and password (the resource owner password
+    /// grant). Off by default: it hands the user's password to the app (RFC 9700 §2.4).
+    #[serde(default)]
+    pub allow_password_grant: bool,
+    /// The API the Worker proxies for this provider (BFF mode), if any.
+    #[serde(default)]
+    pub api: Option<ApiProxy>,
+}
+
+/// An upstream API the Worker forwards to with the session's token attached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiProxy {
+    /// The allow-listed base URL; requests may only reach paths below it.
+    pub base_url: String,
+    /// Allowed methods (upper-case); default `GET`.
+    #[serde(default = "default_methods")]
+    pub methods: Vec<String>,
+    /// Whose token to attach: the user's session (default) or a client-credentials token.
+    #[serde(default)]
+    pub token: ApiToken,
+}
+
+fn default_methods() -> Vec<String> {
+    vec!["GET".into()]
+}
+
+/// Whose token the API proxy attaches.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiToken {
+    /// The logged-in user's access token.
+    #[default]
+    Session,
+    /// A token the Worker obtains with the client credentials grant (no user).
+    ClientCredentials,
+}
+
+/// Why a provider configuration is unusable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl ProviderConfig {
+    /// Resolves relative endpoints against the selected environment and checks the result.
+    pub fn resolve(mut self) -> Result<Self, ConfigError> {
+        let base = match (&self.environment, self.environments.is_empty()) {
+            (Some(env), _) => Some(self.environments.get(env).cloned().ok_or_else(|| {
+                ConfigError(format!("environment `{env}` is not in `environments`"))
+            })?),
+            (None, false) => {
+                return Err(ConfigError(
+                    "`environments` is set but `environment` is not".into(),
+                ))
+            }
+            (None, true) => None,
+        };
+        let base = base.as_deref().map(|b| b.trim_end_matches('/'));
+        let fix = |url: &mut String, name: &str| -> Result<(), ConfigError> {
+            if url.starts_with('/') {
+                let b = base.ok_or_else(|| {
+                    ConfigError(format!(
+                        "`{name}` is relative but no environment is selected"
+                    ))
+                })?;
+                *url = format!("{b}{url}");
+            }
+            if url.starts_with("https://") || url.starts_with("http://") {
+                Ok(())
+            } else {
+                Err(ConfigError(format!(
+                    "`{name}` must be an absolute http(s) URL"
+                )))
+            }
+        };
+        fix(&mut self.authorization_endpoint, "authorization_endpoint")?;
+        fix(&mut self.token_endpoint, "token_endpoint")?;
+        for (name, url) in [
+            ("revocation_endpoint", &mut self.revocation_endpoint),
+            ("userinfo_endpoint", &mut self.userinfo_endpoint),
+            ("registration_endpoint", &mut self.registration_endpoint),
+        ] {
+            if let Some(url) = url {
+                fix(url, name)?;
+            }
+        }
+        for url in self.authorization_endpoints.values_mut() {
+            fix(url, "authorization_endpoints")?;
+        }
+        if let Some(api) = &mut self.api {
+            fix(&mut api.base_url, "api.base_url")?;
+        }
+        Ok(self)
+    }
+
+    /// The authorization endpoint, or the named variant (an unknown name falls back to the
+    /// default endpoint).
+    pub fn authorization_endpoint_for(&self, variant: Option<&str>) -> &str {
+        variant
+            .and_then(|v| self.authorization_endpoints.get(v))
+            .unwrap_or(&self.authorization_endpoint)
+    }
 }
 
 #[cfg(test)]
@@ -85,6 +204,57 @@ pub(crate) mod tests {
         }))
         .unwrap_err();
         assert!(err.to_string().contains("scopes"), "{err}");
+    }
+
+    #[test]
+    fn environments_resolve_relative_endpoints() {
+        let p: ProviderConfig = serde_json::from_value(serde_json::json!({
+            "authorization_endpoint": "/oauth", "token_endpoint": "/api/oauth/token", "client_id": "c",
+            "redirect_uri": "r", "environments": {"sandbox": "https://sandbox.payout.one/",
+            "production": "https://app.payout.one"}, "environment": "sandbox"
+        }))
+        .unwrap();
+        let sandbox = p.clone().resolve().unwrap();
+        assert_eq!(
+            sandbox.authorization_endpoint,
+            "https://sandbox.payout.one/oauth"
+        );
+        assert_eq!(
+            sandbox.token_endpoint,
+            "https://sandbox.payout.one/api/oauth/token"
+        );
+        let mut prod = p.clone();
+        prod.environment = Some("production".into());
+        assert_eq!(
+            prod.resolve().unwrap().authorization_endpoint,
+            "https://app.payout.one/oauth"
+        );
+        let mut bad = p.clone();
+        bad.environment = Some("staging".into());
+        assert!(bad.resolve().unwrap_err().0.contains("staging"));
+        let mut none = p;
+        none.environment = None;
+        assert!(none.resolve().is_err());
+    }
+
+    #[test]
+    fn authorization_endpoint_variants() {
+        let mut p = standard();
+        p.authorization_endpoints
+            .insert("lt".into(), "https://as.example/frontend/lt/oauth".into());
+        assert_eq!(
+            p.authorization_endpoint_for(Some("lt")),
+            "https://as.example/frontend/lt/oauth"
+        );
+        assert_eq!(
+            p.authorization_endpoint_for(Some("xx")),
+            "https://as.example/authorize"
+        );
+        assert_eq!(
+            p.authorization_endpoint_for(None),
+            "https://as.example/authorize"
+        );
+        assert!(p.resolve().is_ok());
     }
 
     #[test]

@@ -1,9 +1,19 @@
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::http::{HttpRequest, Method};
-use crate::provider::{BodyEncoding, ClientAuth, ProviderConfig};
-use crate::secret::{ClientSecret, RefreshToken};
-use crate::{b64, form};
+use crate::provider::{signing, BodyEncoding, ClientAuth, ProviderConfig};
+use crate::secret::{ClientSecret, RefreshToken, SigningKey};
+use crate::{b64, form, UnixTime};
+
+/// Time and randomness for requests that are signed (MAC client authentication), drawn by the
+/// shell.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestContext {
+    /// Now, in UNIX seconds.
+    pub now: UnixTime,
+    /// 32 random bytes (the nonce is made from them).
+    pub entropy: [u8; 32],
+}
 
 /// A grant presented at the token endpoint.
 #[derive(Debug)]
@@ -20,10 +30,20 @@ pub enum Grant<'a> {
         /// The refresh token.
         refresh_token: &'a RefreshToken,
     },
+    /// `password` (RFC 6749 §4.3): only where the provider profile opts in.
+    Password {
+        /// The user's name.
+        username: &'a str,
+        /// The user's password.
+        password: &'a str,
+    },
+    /// `client_credentials` (RFC 6749 §4.4): a token for the app itself.
+    ClientCredentials,
 }
 
 impl Grant<'_> {
-    fn params(&self, provider: &ProviderConfig) -> Vec<(String, Value)> {
+    fn params(&self, provider: &ProviderConfig, user: &Map<String, Value>) -> Vec<(String, Value)> {
+        let names = &provider.dialect.grant_names;
         let mut params = Vec::new();
         let mut put = |k: &str, v: &str| params.push((k.to_owned(), Value::from(v)));
         match self {
@@ -31,7 +51,7 @@ impl Grant<'_> {
                 code,
                 code_verifier,
             } => {
-                put("grant_type", "authorization_code");
+                put(&names.field, &names.authorization_code);
                 put("code", code);
                 put("redirect_uri", &provider.redirect_uri);
                 if let Some(v) = code_verifier.filter(|_| provider.dialect.pkce) {
@@ -39,23 +59,71 @@ impl Grant<'_> {
                 }
             }
             Self::RefreshToken { refresh_token } => {
-                put("grant_type", "refresh_token");
+                put(&names.field, &names.refresh_token);
                 put("refresh_token", refresh_token.expose());
+                for (field, from) in &provider.dialect.refresh_params_from_user {
+                    if let Some(v) = from.iter().find_map(|f| user.get(f)) {
+                        params.push((field.clone(), v.clone()));
+                    }
+                }
             }
+            Self::Password { username, password } => {
+                put(&names.field, &names.password);
+                put("username", username);
+                put("password", password);
+                params.extend(provider.dialect.password_params.iter().cloned());
+            }
+            Self::ClientCredentials => put(&names.field, &names.client_credentials),
         }
         params
     }
 }
 
 /// Builds the token request for `grant`, authenticated as the provider's client.
+/// (Unsigned: for providers whose client authentication is not MAC.)
 pub fn token_request(
     provider: &ProviderConfig,
     secret: &ClientSecret,
     grant: &Grant<'_>,
 ) -> HttpRequest {
-    let mut params = grant.params(provider);
+    let ctx = RequestContext {
+        now: 0,
+        entropy: [0; 32],
+    };
+    signed_token_request(provider, secret, grant, &Map::new(), &ctx)
+}
+
+/// Builds the token request for `grant` with everything a dialect may need: the session's user
+/// information (for refresh fields taken from it) and time and randomness (for MAC signing).
+pub fn signed_token_request(
+    provider: &ProviderConfig,
+    secret: &ClientSecret,
+    grant: &Grant<'_>,
+    user: &Map<String, Value>,
+    ctx: &RequestContext,
+) -> HttpRequest {
+    let mut params = grant.params(provider, user);
     params.extend(provider.dialect.token_params.iter().cloned());
-    client_request(provider, secret, &provider.token_endpoint, params)
+    if provider.dialect.send_scope && !provider.scope.is_empty() {
+        params.push(("scope".into(), provider.scope.as_str().into()));
+    }
+    let mut req = client_request(provider, secret, &provider.token_endpoint, params);
+    sign_as_client(provider, secret, &mut req, ctx);
+    req
+}
+
+/// Adds the MAC signature of the client when the provider authenticates clients that way.
+pub fn sign_as_client(
+    provider: &ProviderConfig,
+    secret: &ClientSecret,
+    req: &mut HttpRequest,
+    ctx: &RequestContext,
+) {
+    if provider.client_auth == ClientAuth::Mac {
+        let key = SigningKey::new(secret.expose());
+        let nonce = signing::nonce_from_entropy(&ctx.entropy);
+        signing::sign_mac(req, &provider.client_id, &key, ctx.now, &nonce);
+    }
 }
 
 /// A POST to `url` with `params` in the provider's body encoding, plus client authentication
@@ -81,6 +149,8 @@ pub fn client_request(
             params.push(("client_secret".into(), secret.expose().into()));
         }
         ClientAuth::None => params.push(("client_id".into(), provider.client_id.as_str().into())),
+        // Signed after the body is final (see `sign_as_client`).
+        ClientAuth::Mac => {}
     }
     let encoding = provider.dialect.token_body;
     headers.push((
@@ -227,5 +297,103 @@ mod tests {
             body(&req),
             "grant_type=authorization_code&code=c&redirect_uri=https%3A%2F%2Fclient.example.org%2Fcb&client_id=s6BhdRkqt3"
         );
+    }
+
+    #[test]
+    fn password_and_client_credentials_grants() {
+        let rt = RefreshToken::new("unused");
+        let _ = rt;
+        let req = token_request(
+            &standard(),
+            &ClientSecret::new("gX1fBat3bV"),
+            &Grant::Password {
+                username: "johndoe",
+                password: "A3ddj3w",
+            },
+        );
+        // RFC 6749 §4.3.2's example body.
+        assert_eq!(
+            body(&req),
+            "grant_type=password&username=johndoe&password=A3ddj3w"
+        );
+        let req = token_request(
+            &standard(),
+            &ClientSecret::new("s"),
+            &Grant::ClientCredentials,
+        );
+        // RFC 6749 §4.4.2's example body.
+        assert_eq!(body(&req), "grant_type=client_credentials");
+    }
+
+    #[test]
+    fn grant_names_send_scope_and_refresh_fields_from_the_user() {
+        let mut p = standard();
+        p.client_auth = ClientAuth::None;
+        p.dialect.token_body = BodyEncoding::Json;
+        p.dialect.grant_names.field = "response_type".into();
+        p.dialect.grant_names.refresh_token = "refresh".into();
+        p.dialect.refresh_params_from_user =
+            vec![("username".into(), vec!["username".into(), "user_id".into()])];
+        let user: Map<String, Value> = serde_json::from_str(r#"{"user_id":"john"}"#).unwrap();
+        let rt = RefreshToken::new("r");
+        let ctx = RequestContext {
+            now: 0,
+            entropy: [0; 32],
+        };
+        let req = signed_token_request(
+            &p,
+            &ClientSecret::new(""),
+            &Grant::RefreshToken { refresh_token: &rt },
+            &user,
+            &ctx,
+        );
+        assert_eq!(
+            body(&req),
+            r#"{"response_type":"refresh","refresh_token":"r","username":"john","client_id":"s6BhdRkqt3"}"#
+        );
+        p.dialect.send_scope = true;
+        let req = signed_token_request(
+            &p,
+            &ClientSecret::new(""),
+            &Grant::ClientCredentials,
+            &user,
+            &ctx,
+        );
+        assert!(body(&req).contains(r#""scope":"openid profile offline_access""#));
+    }
+
+    #[test]
+    fn mac_client_authentication_signs_the_final_body() {
+        let mut p = standard();
+        p.client_auth = ClientAuth::Mac;
+        p.client_id = "wkVd93h2uS".into();
+        p.token_endpoint = "https://wallet.paysera.com/oauth/v1/token".into();
+        p.redirect_uri = "http://localhost/abc".into();
+        p.dialect.pkce = false;
+        let ctx = RequestContext {
+            now: 1343811600,
+            entropy: [7; 32],
+        };
+        let req = signed_token_request(
+            &p,
+            &ClientSecret::new("IrdTc8uQodU7PRpLzzLTW6wqZAO6tAMU"),
+            &Grant::AuthorizationCode {
+                code: "SplxlOBeZQQYbYS6WxSbIA",
+                code_verifier: Some("v"),
+            },
+            &Map::new(),
+            &ctx,
+        );
+        assert_eq!(body(&req), "grant_type=authorization_code&code=SplxlOBeZQQYbYS6WxSbIA&redirect_uri=http%3A%2F%2Flocalhost%2Fabc");
+        let auth = req.header("authorization").unwrap();
+        assert!(
+            auth.starts_with(r#"MAC id="wkVd93h2uS", ts="1343811600", nonce=""#),
+            "{auth}"
+        );
+        assert!(
+            auth.ends_with(r#"ext="body_hash=IftzxAtYliLQx46c2JAPidlHKqck0OXD7KmsHNnSptU%3D""#),
+            "{auth}"
+        );
+        assert!(!body(&req).contains("client_secret"));
     }
 }

@@ -2,8 +2,9 @@ use serde_json::{Map, Value};
 
 use crate::error::{ErrorCode, ProviderError};
 use crate::http::HttpResponse;
-use crate::provider::{ProviderConfig, SuccessSignal};
-use crate::secret::{AccessToken, RefreshToken};
+use crate::provider::{Delivery, ErrorFields, Expiry, ProviderConfig, SuccessSignal};
+use crate::secret::{AccessToken, RefreshToken, SigningKey};
+use crate::{form, UnixTime};
 
 /// The access token type ([RFC 6749 §7.1](https://www.rfc-editor.org/rfc/rfc6749#section-7.1)),
 /// compared case-insensitively.
@@ -47,6 +48,10 @@ pub struct TokenSet {
     pub token_type: TokenType,
     /// `expires_in` in seconds; `None` when absent (the caller picks a default lifetime).
     pub expires_in: Option<u64>,
+    /// An absolute expiry (UNIX seconds), for providers that give one instead of `expires_in`.
+    pub expires_at: Option<UnixTime>,
+    /// The MAC key of a `mac` token (`mac_key`); it never leaves the Worker.
+    pub mac_key: Option<SigningKey>,
     /// `refresh_token`, if issued.
     pub refresh_token: Option<RefreshToken>,
     /// `scope`, if given (when absent, the requested scope was granted, §5.1).
@@ -136,25 +141,43 @@ pub fn parse_token_response(
         SuccessSignal::Field { field, equals } => object.get(field) == Some(equals),
     };
     if !success {
-        return Err(match provider_error(&object) {
-            Some(error) => TokenError::Provider { status, error },
-            None => TokenError::UnexpectedStatus { status },
-        });
+        return Err(
+            match provider_error(&object, &provider.dialect.error_fields) {
+                Some(error) => TokenError::Provider { status, error },
+                None => TokenError::UnexpectedStatus { status },
+            },
+        );
     }
-    token_set(object)
+    token_set(object, &provider.dialect.expiry)
 }
 
-/// An OAuth error object: `error` must be a string.
-fn provider_error(object: &Map<String, Value>) -> Option<ProviderError> {
+/// An error object: its code field must be a string.
+fn provider_error(object: &Map<String, Value>, fields: &ErrorFields) -> Option<ProviderError> {
     let text = |k: &str| object.get(k).and_then(Value::as_str).map(str::to_owned);
     Some(ProviderError {
-        error: ErrorCode::from(text("error")?),
-        error_description: text("error_description"),
+        error: ErrorCode::from(text(&fields.code)?),
+        error_description: text(&fields.description),
         error_uri: text("error_uri"),
     })
 }
 
-fn token_set(mut object: Map<String, Value>) -> Result<TokenSet, TokenError> {
+/// A non-negative integer given as a JSON number or a numeric string.
+fn seconds(value: Option<Value>, field: &'static str) -> Result<Option<u64>, TokenError> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n
+            .as_u64()
+            .map(Some)
+            .ok_or(TokenError::InvalidField { field }),
+        Some(Value::String(s)) => s
+            .parse()
+            .map(Some)
+            .map_err(|_| TokenError::InvalidField { field }),
+        Some(_) => Err(TokenError::InvalidField { field }),
+    }
+}
+
+fn token_set(mut object: Map<String, Value>, expiry: &Expiry) -> Result<TokenSet, TokenError> {
     let access_token = match object.remove("access_token") {
         Some(Value::String(t)) if !t.is_empty() => AccessToken::new(t),
         _ => {
@@ -173,18 +196,10 @@ fn token_set(mut object: Map<String, Value>) -> Result<TokenSet, TokenError> {
         }
     };
     // Some providers send `"3600"`: accept a non-negative integer as a number or a string.
-    let expires_in = match object.remove("expires_in") {
-        None | Some(Value::Null) => None,
-        Some(Value::Number(n)) => Some(n.as_u64().ok_or(TokenError::InvalidField {
-            field: "expires_in",
-        })?),
-        Some(Value::String(s)) => Some(s.parse().map_err(|_| TokenError::InvalidField {
-            field: "expires_in",
-        })?),
-        Some(_) => {
-            return Err(TokenError::InvalidField {
-                field: "expires_in",
-            })
+    let (expires_in, expires_at) = match expiry {
+        Expiry::ExpiresIn => (seconds(object.remove("expires_in"), "expires_in")?, None),
+        Expiry::ExpiresAt { field } => {
+            (None, seconds(object.remove(field.as_str()), "expires_at")?)
         }
     };
     let mut optional = |field: &'static str| match object.remove(field) {
@@ -195,15 +210,67 @@ fn token_set(mut object: Map<String, Value>) -> Result<TokenSet, TokenError> {
     let refresh_token = optional("refresh_token")?.map(RefreshToken::new);
     let scope = optional("scope")?;
     let id_token = optional("id_token")?;
+    let mac_key = match token_type {
+        TokenType::Mac => Some(SigningKey::new(
+            optional("mac_key")?.ok_or(TokenError::InvalidField { field: "mac_key" })?,
+        )),
+        _ => None,
+    };
     Ok(TokenSet {
         access_token,
         token_type,
         expires_in,
+        expires_at,
+        mac_key,
         refresh_token,
         scope,
         id_token,
         extra: object,
     })
+}
+
+/// Reads tokens that a provider appended to the redirect URI (`Delivery::RedirectTokens`).
+/// The user id, when present, is returned as user information under its parameter name.
+pub fn parse_redirect_tokens(
+    provider: &ProviderConfig,
+    query: &str,
+) -> Result<(TokenSet, Map<String, Value>), TokenError> {
+    let Delivery::RedirectTokens {
+        access_token,
+        refresh_token,
+        expires_at,
+        user_id,
+    } = &provider.dialect.delivery
+    else {
+        return Err(TokenError::InvalidField { field: "delivery" });
+    };
+    let mut object = Map::new();
+    let mut user = Map::new();
+    for (name, value) in form::parse(query) {
+        let (key, target) = if name == *access_token {
+            ("access_token", &mut object)
+        } else if name == *refresh_token {
+            ("refresh_token", &mut object)
+        } else if name == *expires_at {
+            ("expires_at", &mut object)
+        } else if name == *user_id {
+            (user_id.as_str(), &mut user)
+        } else {
+            continue;
+        };
+        if target
+            .insert(key.to_owned(), Value::String(value))
+            .is_some()
+        {
+            return Err(TokenError::InvalidField {
+                field: "duplicate parameter",
+            });
+        }
+    }
+    let expiry = Expiry::ExpiresAt {
+        field: "expires_at".into(),
+    };
+    Ok((token_set(object, &expiry)?, user))
 }
 
 #[cfg(test)]
@@ -258,7 +325,7 @@ mod tests {
             &standard(),
             &answer(
                 200,
-                r#"{"access_token":"a","token_type":"MAC","expires_in":"60"}"#,
+                r#"{"access_token":"a","token_type":"MAC","expires_in":"60","mac_key":"k"}"#,
             ),
         )
         .unwrap();
@@ -367,5 +434,84 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.code(), "provider_rejected");
+    }
+
+    #[test]
+    fn provider_error_fields_and_absolute_expiry() {
+        let mut p = standard();
+        p.dialect.success = SuccessSignal::Field {
+            field: "success".into(),
+            equals: true.into(),
+        };
+        p.dialect.error_fields.description = "message".into();
+        p.dialect.expiry = Expiry::ExpiresAt {
+            field: "expiration".into(),
+        };
+        let set = parse_token_response(
+            &p,
+            &answer(200, r#"{"access_token":"a","refresh_token":"r","expiration":1790000000,"status_code":201,"error":null,"success":true}"#),
+        )
+        .unwrap();
+        assert_eq!((set.expires_in, set.expires_at), (None, Some(1790000000)));
+        assert_eq!(set.extra["status_code"], 201);
+        let err = parse_token_response(
+            &p,
+            &answer(401, r#"{"success":false,"error":"Invalid credentials","message":"try again","status_code":401}"#),
+        )
+        .unwrap_err();
+        let e = err.provider_error().unwrap();
+        assert_eq!(e.error, ErrorCode::Other("Invalid credentials".into()));
+        assert_eq!(e.error_description.as_deref(), Some("try again"));
+    }
+
+    #[test]
+    fn mac_tokens_keep_their_key_apart() {
+        // The Paysera document's example response.
+        let set = parse_token_response(
+            &standard(),
+            &answer(200, r#"{"access_token":"SlAV32hkKG","token_type":"mac","expires_in":3600,"mac_key":"adijq39jdlaska9asud","mac_algorithm":"hmac-sha-256","refresh_token":"0UnzbsnOLSkC7ftN"}"#),
+        )
+        .unwrap();
+        assert_eq!(set.token_type, TokenType::Mac);
+        assert_eq!(
+            set.mac_key.as_ref().map(SigningKey::expose),
+            Some("adijq39jdlaska9asud")
+        );
+        assert!(!set.extra.contains_key("mac_key"));
+        assert_eq!(set.extra["mac_algorithm"], "hmac-sha-256");
+        let err = parse_token_response(
+            &standard(),
+            &answer(200, r#"{"access_token":"a","token_type":"mac"}"#),
+        )
+        .unwrap_err();
+        assert_eq!(err, TokenError::InvalidField { field: "mac_key" });
+    }
+
+    #[test]
+    fn tokens_in_the_redirect() {
+        let mut p = standard();
+        p.dialect.delivery = Delivery::RedirectTokens {
+            access_token: "access_token".into(),
+            refresh_token: "refresh_token".into(),
+            expires_at: "expiration".into(),
+            user_id: "user_id".into(),
+        };
+        let (set, user) = parse_redirect_tokens(
+            &p,
+            "tx=abc&access_token=at&refresh_token=rt&expiration=1790000000&user_id=john",
+        )
+        .unwrap();
+        assert_eq!(set.access_token.expose(), "at");
+        assert_eq!(set.refresh_token.unwrap().expose(), "rt");
+        assert_eq!(set.expires_at, Some(1790000000));
+        assert_eq!(user["user_id"], "john");
+        assert_eq!(
+            parse_redirect_tokens(&p, "refresh_token=rt").unwrap_err(),
+            TokenError::InvalidField {
+                field: "access_token"
+            }
+        );
+        assert!(parse_redirect_tokens(&p, "access_token=a&access_token=b").is_err());
+        assert!(parse_redirect_tokens(&standard(), "access_token=a").is_err());
     }
 }
