@@ -5,6 +5,7 @@
 //! closed enums, each handled by one `match` in the request builders and response parsers.
 //! Adding a provider adds data; adding a quirk adds a variant, and the compiler lists every place
 //! that must handle it.
+pub mod catalog;
 mod dialect;
 pub mod signing;
 
