@@ -97,7 +97,7 @@ fi
 # --- npm packages (wrangler, miniflare, oidc-provider, playwright-core, binaryen, esbuild) ---------
 command -v npm >/dev/null || { echo "error: npm is not installed (Node >= 20.3 needed)" >&2; exit 1; }
 stamp=node_modules/.package-lock.json # npm rewrites it on every install
-if [ -d node_modules ] && [ -f "$stamp" ] && ! [ package-lock.json -nt "$stamp" ] && ! [ package.json -nt "$stamp" ]; then
+if [ -d node_modules ] && [ -f "$stamp" ] && ! [ package-lock.json -nt "$stamp" ]; then
   ok "node_modules (node $(node --version))"
 else
   install "node_modules (npm ci)" npm ci --no-audit --no-fund
