@@ -124,9 +124,11 @@ describe("local IdP (oidc-provider)", () => {
     assert.ok(r1.body.refresh_token);
     assert.notEqual(r1.body.refresh_token, t.refresh_token, "refresh token rotated");
 
+    const revocationsBefore = (await hook(idp, "/__test/stats", "GET")).revocations;
     const rv = await postForm(new URL("/token/revocation", idp.issuer),
       { token: r1.body.refresh_token, token_type_hint: "refresh_token" }, creds);
     assert.equal(rv.status, 200, rv.text);
+    assert.equal((await hook(idp, "/__test/stats", "GET")).revocations, revocationsBefore + 1);
 
     const r2 = await refresh(idp, r1.body.refresh_token);
     assert.equal(r2.status, 400);
@@ -277,6 +279,7 @@ describe("local IdP (oidc-provider)", () => {
     assert.equal(stats.token.injected, 1);
     assert.equal(stats.token.by_status["200"], 1);
     assert.equal(stats.token.by_status["400"], 1);
+    assert.equal(stats.revocations, 0);
   });
 
   test("revoke-grants without sub ends every session", async () => {

@@ -25,6 +25,8 @@ import { createStore } from "./memory-store.mjs";
 
 const SCOPES = ["openid", "profile", "offline_access"];
 const TOKEN_PATH = "/token";
+const REVOCATION_PATH = "/token/revocation";
+const USERINFO_PATH = "/me";
 
 /** "alice" -> "Alice": the display name the userinfo endpoint answers for a username. */
 export function displayNameFor(username) {
@@ -213,6 +215,7 @@ export async function startIdp({
     });
 
   provider.use(autoConsentMiddleware);
+  if (testHooks) provider.use(countingMiddleware);
   if (testHooks) provider.use(tokenHooksMiddleware);
   providerHandler = provider.callback();
 
@@ -244,6 +247,16 @@ export async function startIdp({
     ctx.status = 303;
     ctx.redirect(redirectTo);
     return undefined;
+  }
+
+  // ---------------------------------------------------------------- counters (Koa)
+  async function countingMiddleware(ctx, next) {
+    if (ctx.method === "POST" && ctx.path === REVOCATION_PATH) {
+      stats.revocations += 1;
+    } else if (ctx.path === USERINFO_PATH && (ctx.method === "GET" || ctx.method === "POST")) {
+      stats.userinfo += 1;
+    }
+    return next();
   }
 
   // ---------------------------------------------------------------- token-endpoint hooks (Koa)
@@ -448,6 +461,8 @@ function newStats() {
   return {
     token: { total: 0, by_grant_type: {}, by_status: {}, injected: 0 },
     api: { ok: 0, unauthorized: 0 },
+    revocations: 0, // RFC 7009 requests
+    userinfo: 0, // userinfo requests
     grants_revoked: 0,
     userinfo_errors: 0,
   };
