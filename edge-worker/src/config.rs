@@ -1,0 +1,401 @@
+//! The Worker's configuration, read from its environment once per request into a typed [`Config`].
+//!
+//! | key | kind | default |
+//! |---|---|---|
+//! | `AUTH_PREFIX` | var | `/auth` |
+//! | `ALLOWED_ORIGINS` | var, comma separated origins allowed besides the Worker's own | none |
+//! | `SESSION_TTL_SECONDS` | var, at least 60 (the KV minimum) | 30 days |
+//! | `PROVIDERS` | var: JSON text or an object, name → `ProviderConfig`; the first is the default | required |
+//! | `SESSION_KEY` | secret: base64 of 32 bytes, the AES-256-GCM key for cookies and KV | required |
+//! | `CLIENT_SECRET_<NAME>` | secret per provider (name upper-cased, `-` → `_`) | required unless `client_auth` is `none` |
+//!
+//! Parsing is pure ([`Config::parse`] takes a lookup function), so it is unit-tested natively; the
+//! Worker's `env` is read in [`Config::from_env`].
+use std::fmt;
+
+use oauth_edge_shared::provider::{ClientAuth, ProviderConfig};
+use oauth_edge_shared::secret::ClientSecret;
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+
+use crate::error::WorkerError;
+use crate::seal::SealKey;
+
+/// The default `AUTH_PREFIX`.
+pub(crate) const DEFAULT_PREFIX: &str = "/auth";
+/// The default `SESSION_TTL_SECONDS`: 30 days.
+pub(crate) const DEFAULT_SESSION_TTL: u64 = 30 * 24 * 60 * 60;
+/// KV refuses an `expirationTtl` below 60 seconds.
+const MIN_SESSION_TTL: u64 = 60;
+
+/// Everything the routes need, parsed and checked.
+pub(crate) struct Config {
+    /// Where the endpoints live, e.g. `/auth` (leading slash, no trailing slash).
+    pub(crate) auth_prefix: String,
+    /// Origins allowed besides the Worker's own (`scheme://host[:port]`).
+    pub(crate) allowed_origins: Vec<String>,
+    /// Session lifetime in seconds: cookie `Max-Age` and KV TTL.
+    pub(crate) session_ttl: u64,
+    /// The configured providers, in configuration order (the first is the default).
+    pub(crate) providers: Vec<Provider>,
+    /// The sealing key.
+    pub(crate) session_key: SealKey,
+}
+
+/// One provider with this Worker's credentials for it.
+pub(crate) struct Provider {
+    /// Its name in `PROVIDERS` (what `login` accepts as `provider`).
+    pub(crate) name: String,
+    /// Its profile.
+    pub(crate) config: ProviderConfig,
+    /// The client secret (empty for `client_auth: none`).
+    pub(crate) client_secret: ClientSecret,
+}
+
+impl Config {
+    /// Reads the configuration from the Worker's bindings.
+    pub(crate) fn from_env(env: &worker::Env) -> Result<Self, WorkerError> {
+        Self::parse(|key| binding_text(env, key))
+    }
+
+    /// Parses the configuration from a lookup of binding names to text.
+    pub(crate) fn parse(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, WorkerError> {
+        let auth_prefix = parse_prefix(lookup("AUTH_PREFIX"))?;
+        let allowed_origins = parse_origins(lookup("ALLOWED_ORIGINS"))?;
+        let session_ttl = parse_ttl(lookup("SESSION_TTL_SECONDS"))?;
+        let session_key = parse_key(lookup("SESSION_KEY"))?;
+        let providers = parse_providers(lookup("PROVIDERS"), &lookup)?;
+        Ok(Self {
+            auth_prefix,
+            allowed_origins,
+            session_ttl,
+            providers,
+            session_key,
+        })
+    }
+
+    /// The provider named `name`, or the first one when `name` is `None`.
+    pub(crate) fn provider(&self, name: Option<&str>) -> Result<&Provider, WorkerError> {
+        match name {
+            None => self.providers.first().ok_or_else(no_providers),
+            Some(name) => self
+                .providers
+                .iter()
+                .find(|p| p.name == name)
+                .ok_or_else(|| WorkerError::UnknownProvider(name.to_owned())),
+        }
+    }
+}
+
+/// The name of a provider's client-secret binding: `CLIENT_SECRET_` + the name upper-cased, with
+/// every character other than `A-Z0-9_` replaced by `_`.
+pub(crate) fn client_secret_key(provider: &str) -> String {
+    let suffix: String = provider
+        .chars()
+        .map(|c| match c.to_ascii_uppercase() {
+            u @ ('A'..='Z' | '0'..='9' | '_') => u,
+            _ => '_',
+        })
+        .collect();
+    format!("CLIENT_SECRET_{suffix}")
+}
+
+fn config_error(key: &str, problem: impl Into<String>) -> WorkerError {
+    WorkerError::Config {
+        key: key.to_owned(),
+        problem: problem.into(),
+    }
+}
+
+fn no_providers() -> WorkerError {
+    config_error("PROVIDERS", "names no provider")
+}
+
+fn parse_prefix(value: Option<String>) -> Result<String, WorkerError> {
+    let Some(value) = value.filter(|v| !v.trim().is_empty()) else {
+        return Ok(DEFAULT_PREFIX.to_owned());
+    };
+    let prefix = value.trim().trim_end_matches('/');
+    let valid = prefix.starts_with('/')
+        && prefix.len() > 1
+        && prefix
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.'));
+    if valid {
+        Ok(prefix.to_owned())
+    } else {
+        Err(config_error(
+            "AUTH_PREFIX",
+            "must be a path such as /auth (leading slash, letters, digits, - _ . /)",
+        ))
+    }
+}
+
+fn parse_origins(value: Option<String>) -> Result<Vec<String>, WorkerError> {
+    let Some(value) = value else {
+        return Ok(Vec::new());
+    };
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(|o| {
+            let origin = o.trim_end_matches('/');
+            match origin.split_once("://") {
+                Some(("http" | "https", host)) if !host.is_empty() && !host.contains('/') => {
+                    Ok(origin.to_ascii_lowercase())
+                }
+                _ => Err(config_error(
+                    "ALLOWED_ORIGINS",
+                    format!("`{o}` is not an origin such as https://app.example"),
+                )),
+            }
+        })
+        .collect()
+}
+
+fn parse_ttl(value: Option<String>) -> Result<u64, WorkerError> {
+    let Some(value) = value.filter(|v| !v.trim().is_empty()) else {
+        return Ok(DEFAULT_SESSION_TTL);
+    };
+    match value.trim().parse::<u64>() {
+        Ok(ttl) if ttl >= MIN_SESSION_TTL => Ok(ttl),
+        _ => Err(config_error(
+            "SESSION_TTL_SECONDS",
+            format!("must be a whole number of seconds, at least {MIN_SESSION_TTL}"),
+        )),
+    }
+}
+
+fn parse_key(value: Option<String>) -> Result<SealKey, WorkerError> {
+    let value = value.ok_or_else(|| {
+        config_error(
+            "SESSION_KEY",
+            "is not set (a secret: base64 of 32 random bytes, e.g. `openssl rand -base64 32`)",
+        )
+    })?;
+    let text = value.trim();
+    let bytes = oauth_edge_shared::b64::std_decode(text)
+        .or_else(|| oauth_edge_shared::b64::url_decode(text.trim_end_matches('=')));
+    match bytes.as_deref().map(<[u8; 32]>::try_from) {
+        Some(Ok(key)) => Ok(SealKey::new(key)),
+        _ => Err(config_error(
+            "SESSION_KEY",
+            "must be base64 of exactly 32 bytes (e.g. `openssl rand -base64 32`)",
+        )),
+    }
+}
+
+fn parse_providers(
+    value: Option<String>,
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<Vec<Provider>, WorkerError> {
+    let text = value.ok_or_else(|| {
+        config_error(
+            "PROVIDERS",
+            "is not set (JSON object: provider name → provider config)",
+        )
+    })?;
+    let OrderedProviders(entries) = serde_json::from_str(&text)
+        .map_err(|e| config_error("PROVIDERS", format!("is not valid: {e}")))?;
+    if entries.is_empty() {
+        return Err(no_providers());
+    }
+    entries
+        .into_iter()
+        .map(|(name, config)| {
+            let config = config.resolve().map_err(|e| {
+                config_error(
+                    "PROVIDERS",
+                    format!("entry `{name}` is not usable: {}", e.0),
+                )
+            })?;
+            let key = client_secret_key(&name);
+            let secret = match (lookup(&key), config.client_auth) {
+                (Some(s), _) if !s.is_empty() => ClientSecret::new(s),
+                (_, ClientAuth::None) => ClientSecret::new(String::new()),
+                _ => {
+                    return Err(config_error(
+                        &key,
+                        format!("is not set (the client secret for provider `{name}`)"),
+                    ))
+                }
+            };
+            Ok(Provider {
+                name,
+                config,
+                client_secret: secret,
+            })
+        })
+        .collect()
+}
+
+/// A JSON object read in document order (serde_json's own map sorts its keys).
+struct OrderedProviders(Vec<(String, ProviderConfig)>);
+
+impl<'de> Deserialize<'de> for OrderedProviders {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entries;
+        impl<'de> Visitor<'de> for Entries {
+            type Value = OrderedProviders;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object of provider name → provider config")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries: Vec<(String, ProviderConfig)> = Vec::new();
+                while let Some((name, config)) = map.next_entry::<String, ProviderConfig>()? {
+                    if entries.iter().any(|(n, _)| *n == name) {
+                        return Err(serde::de::Error::custom(format!(
+                            "provider `{name}` is listed twice"
+                        )));
+                    }
+                    entries.push((name, config));
+                }
+                Ok(OrderedProviders(entries))
+            }
+        }
+        deserializer.deserialize_map(Entries)
+    }
+}
+
+/// A binding as text: a string as is, any other JSON var (object, number) as its JSON, absent as
+/// `None`.
+fn binding_text(env: &worker::Env, key: &str) -> Option<String> {
+    let value = js_sys::Reflect::get(env, &key.into()).ok()?;
+    if value.is_undefined() || value.is_null() {
+        return None;
+    }
+    value.as_string().or_else(|| {
+        js_sys::JSON::stringify(&value)
+            .ok()
+            .and_then(|s| s.as_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+    fn providers_json() -> String {
+        serde_json::json!({
+            "zeta": {"authorization_endpoint": "https://z/a", "token_endpoint": "https://z/t",
+                     "client_id": "z", "redirect_uri": "https://app/cb"},
+            "alpha": {"authorization_endpoint": "https://a/a", "token_endpoint": "https://a/t",
+                      "client_id": "a", "redirect_uri": "https://app/cb", "client_auth": "none"}
+        })
+        .to_string()
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn parse(map: &HashMap<String, String>) -> Result<Config, WorkerError> {
+        Config::parse(|k| map.get(k).cloned())
+    }
+
+    fn config_key(err: WorkerError) -> String {
+        match err {
+            WorkerError::Config { key, .. } => key,
+            other => panic!("not a config error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_and_provider_order() {
+        let p = providers_json();
+        let c = parse(&env(&[
+            ("PROVIDERS", &p),
+            ("SESSION_KEY", KEY),
+            ("CLIENT_SECRET_ZETA", "s"),
+        ]))
+        .unwrap();
+        assert_eq!(c.auth_prefix, "/auth");
+        assert_eq!(c.session_ttl, DEFAULT_SESSION_TTL);
+        assert!(c.allowed_origins.is_empty());
+        // Document order, not sorted: the first listed is the default.
+        assert_eq!(c.provider(None).unwrap().name, "zeta");
+        assert_eq!(c.provider(None).unwrap().client_secret.expose(), "s");
+        assert_eq!(c.provider(Some("alpha")).unwrap().config.client_id, "a");
+        assert!(matches!(
+            c.provider(Some("nope")),
+            Err(WorkerError::UnknownProvider(_))
+        ));
+    }
+
+    #[test]
+    fn explicit_values() {
+        let p = providers_json();
+        let c = parse(&env(&[
+            ("PROVIDERS", &p),
+            ("SESSION_KEY", KEY),
+            ("CLIENT_SECRET_ZETA", "s"),
+            ("AUTH_PREFIX", "/api/auth/"),
+            (
+                "ALLOWED_ORIGINS",
+                " https://App.example , http://127.0.0.1:5173/,",
+            ),
+            ("SESSION_TTL_SECONDS", "3600"),
+        ]))
+        .unwrap();
+        assert_eq!(c.auth_prefix, "/api/auth");
+        assert_eq!(
+            c.allowed_origins,
+            ["https://app.example", "http://127.0.0.1:5173"]
+        );
+        assert_eq!(c.session_ttl, 3600);
+    }
+
+    #[test]
+    fn each_bad_key_is_named() {
+        let p = providers_json();
+        let good = [
+            ("PROVIDERS", p.as_str()),
+            ("SESSION_KEY", KEY),
+            ("CLIENT_SECRET_ZETA", "s"),
+        ];
+        let with = |k: &'static str, v: &'static str| {
+            let mut m = env(&good);
+            m.insert(k.to_owned(), v.to_owned());
+            config_key(parse(&m).err().unwrap())
+        };
+        let without = |k: &str| {
+            let mut m = env(&good);
+            m.remove(k);
+            config_key(parse(&m).err().unwrap())
+        };
+        assert_eq!(without("SESSION_KEY"), "SESSION_KEY");
+        assert_eq!(without("PROVIDERS"), "PROVIDERS");
+        assert_eq!(without("CLIENT_SECRET_ZETA"), "CLIENT_SECRET_ZETA");
+        assert_eq!(with("SESSION_KEY", "c2hvcnQ="), "SESSION_KEY");
+        assert_eq!(with("PROVIDERS", "{}"), "PROVIDERS");
+        assert_eq!(with("PROVIDERS", r#"{"x": {"client_id": 1}}"#), "PROVIDERS");
+        assert_eq!(with("AUTH_PREFIX", "auth"), "AUTH_PREFIX");
+        assert_eq!(with("ALLOWED_ORIGINS", "*"), "ALLOWED_ORIGINS");
+        assert_eq!(
+            with("ALLOWED_ORIGINS", "https://a.example/path"),
+            "ALLOWED_ORIGINS"
+        );
+        assert_eq!(with("SESSION_TTL_SECONDS", "10"), "SESSION_TTL_SECONDS");
+        assert_eq!(with("SESSION_TTL_SECONDS", "1d"), "SESSION_TTL_SECONDS");
+    }
+
+    #[test]
+    fn url_safe_key_is_accepted() {
+        let key = oauth_edge_shared::b64::url_encode(&[0xfb; 32]);
+        assert!(parse_key(Some(key)).is_ok());
+    }
+
+    #[test]
+    fn secret_key_names() {
+        assert_eq!(client_secret_key("default"), "CLIENT_SECRET_DEFAULT");
+        assert_eq!(client_secret_key("my-idp.eu"), "CLIENT_SECRET_MY_IDP_EU");
+    }
+}

@@ -1,0 +1,145 @@
+//! Cross-site request forgery defence and CORS for the auth endpoints (docs/worker-api.md,
+//! "Request rules").
+//!
+//! Two checks, in this order: the custom header `X-OAuth-Edge: 1` (a form, image or simple
+//! cross-site request cannot send it, and a cross-origin `fetch` that sends it needs a preflight),
+//! then `Origin` equal to the Worker's own or one of `ALLOWED_ORIGINS`. CORS is granted only to an
+//! allowed origin by name, with credentials, never `*`.
+use crate::error::WorkerError;
+use crate::reply::Reply;
+
+/// The custom request header.
+pub(crate) const HEADER: &str = "X-OAuth-Edge";
+
+/// The origins a request may come from.
+pub(crate) struct Origins<'a> {
+    /// The Worker's own origin (from the request URL).
+    pub(crate) own: &'a str,
+    /// `ALLOWED_ORIGINS`.
+    pub(crate) allowed: &'a [String],
+}
+
+impl Origins<'_> {
+    /// Whether `origin` may call the endpoints.
+    pub(crate) fn allows(&self, origin: &str) -> bool {
+        let origin = origin.to_ascii_lowercase();
+        origin == self.own.to_ascii_lowercase() || self.allowed.contains(&origin)
+    }
+
+    /// The CORS response headers for a request from `origin`: only for an allowed origin other
+    /// than the Worker's own (`Vary: Origin` is on every answer, see [`Reply`]).
+    pub(crate) fn cors_headers(&self, origin: Option<&str>) -> Vec<(String, String)> {
+        match origin {
+            Some(o) if self.allows(o) && !o.eq_ignore_ascii_case(self.own) => vec![
+                ("Access-Control-Allow-Origin".into(), o.to_owned()),
+                ("Access-Control-Allow-Credentials".into(), "true".into()),
+            ],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Checks a request's custom header and `Origin`.
+    pub(crate) fn check(
+        &self,
+        custom_header: Option<&str>,
+        origin: Option<&str>,
+    ) -> Result<(), WorkerError> {
+        if custom_header.map(str::trim) != Some("1") {
+            return Err(WorkerError::CsrfHeaderMissing);
+        }
+        match origin {
+            Some(o) if self.allows(o) => Ok(()),
+            _ => Err(WorkerError::OriginNotAllowed),
+        }
+    }
+
+    /// The answer to an `OPTIONS` preflight from `origin`.
+    pub(crate) fn preflight(&self, origin: Option<&str>) -> Reply {
+        let Some(origin) = origin.filter(|o| self.allows(o)) else {
+            return WorkerError::OriginNotAllowed.into_reply();
+        };
+        let mut reply = Reply::empty(204);
+        reply.headers = vec![
+            ("Access-Control-Allow-Origin".into(), origin.to_owned()),
+            ("Access-Control-Allow-Credentials".into(), "true".into()),
+            ("Access-Control-Allow-Methods".into(), "POST".into()),
+            (
+                "Access-Control-Allow-Headers".into(),
+                format!("Content-Type, {HEADER}"),
+            ),
+            ("Access-Control-Max-Age".into(), "600".into()),
+        ];
+        reply
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn origins(allowed: &[String]) -> Origins<'_> {
+        Origins {
+            own: "https://app.example",
+            allowed,
+        }
+    }
+
+    #[test]
+    fn header_first_then_origin() {
+        let allowed = vec!["https://other.example".to_owned()];
+        let o = origins(&allowed);
+        let code = |h, origin| o.check(h, origin).err().map(|e| e.code());
+        assert_eq!(
+            code(None, Some("https://app.example")),
+            Some("csrf_header_missing")
+        );
+        assert_eq!(
+            code(Some("0"), Some("https://app.example")),
+            Some("csrf_header_missing")
+        );
+        assert_eq!(
+            code(None, Some("https://evil.example")),
+            Some("csrf_header_missing")
+        );
+        assert_eq!(code(Some("1"), None), Some("origin_not_allowed"));
+        assert_eq!(
+            code(Some("1"), Some("https://evil.example")),
+            Some("origin_not_allowed")
+        );
+        assert_eq!(code(Some("1"), Some("null")), Some("origin_not_allowed"));
+        assert_eq!(code(Some("1"), Some("https://app.example")), None);
+        assert_eq!(code(Some("1"), Some("https://other.example")), None);
+        assert_eq!(code(Some("1"), Some("HTTPS://Other.example")), None);
+    }
+
+    #[test]
+    fn preflight_only_for_allowed_origins_never_star() {
+        let allowed = vec!["https://other.example".to_owned()];
+        let o = origins(&allowed);
+        let ok = o.preflight(Some("https://other.example"));
+        assert_eq!(ok.status, 204);
+        assert!(ok.headers.contains(&(
+            "Access-Control-Allow-Origin".into(),
+            "https://other.example".into()
+        )));
+        assert!(ok.header_list().contains(&("Vary".into(), "Origin".into())));
+        assert!(ok.header_list().iter().all(|(_, v)| v != "*"));
+        let no = o.preflight(Some("https://evil.example"));
+        assert_eq!(no.status, 403);
+        assert!(no
+            .header_list()
+            .iter()
+            .all(|(n, _)| !n.starts_with("Access-Control")));
+        assert_eq!(o.preflight(None).status, 403);
+    }
+
+    #[test]
+    fn cors_headers_only_cross_origin_allowed() {
+        let allowed = vec!["https://other.example".to_owned()];
+        let o = origins(&allowed);
+        assert_eq!(o.cors_headers(Some("https://other.example")).len(), 2);
+        assert!(o.cors_headers(Some("https://app.example")).is_empty());
+        assert!(o.cors_headers(Some("https://evil.example")).is_empty());
+        assert!(o.cors_headers(None).is_empty());
+    }
+}

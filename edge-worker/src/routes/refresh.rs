@@ -1,0 +1,88 @@
+//! `POST /auth/refresh`: a fresh access token (RFC 6749 §6), one refresh for every tab.
+//!
+//! The caller says which token it holds (`held_expires_at`). If the stored one is newer, another
+//! tab or call already refreshed and it is answered as is; otherwise the Worker refreshes,
+//! storing the rotated refresh token. A refused grant (`invalid_grant`) ends the session.
+use oauth_edge_shared::error::ErrorCode;
+use oauth_edge_shared::session::SessionRecord;
+use oauth_edge_shared::token::{parse_token_response, signed_token_request, Grant, TokenError};
+use oauth_edge_shared::UnixTime;
+use serde::Deserialize;
+
+use super::Call;
+use crate::error::WorkerError;
+use crate::reply::Reply;
+use crate::store::SessionId;
+use crate::upstream;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefreshRequest {
+    #[serde(default)]
+    held_expires_at: Option<UnixTime>,
+}
+
+/// Handles the call.
+pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
+    let body: RefreshRequest = call.json()?;
+    let (id, record) = current_session(call).await?;
+    let record = if record.newer_than(body.held_expires_at, call.now) {
+        record
+    } else {
+        renew(call, &id, record).await?
+    };
+    Ok(Reply::ok(&record.token_view()))
+}
+
+/// The session named by the cookie, or [`WorkerError::NoSession`].
+pub(crate) async fn current_session(
+    call: &Call<'_>,
+) -> Result<(SessionId, SessionRecord), WorkerError> {
+    let id = call.session_id().ok_or(WorkerError::NoSession)?;
+    let record = call
+        .store()?
+        .load(&id, call.now)
+        .await?
+        .ok_or(WorkerError::NoSession)?;
+    Ok((id, record))
+}
+
+/// Refreshes `record` at its provider and stores the result. Ends the session (deletes it) when
+/// the provider refuses the grant, or when there is nothing to refresh with and the access token
+/// has expired.
+pub(crate) async fn renew(
+    call: &Call<'_>,
+    id: &SessionId,
+    mut record: SessionRecord,
+) -> Result<SessionRecord, WorkerError> {
+    let store = call.store()?;
+    let provider = call.config.provider(Some(&record.provider));
+    let (Some(refresh_token), Ok(provider)) = (record.refresh_token.clone(), provider) else {
+        if call.now < record.expires_at {
+            return Ok(record);
+        }
+        store.delete(id).await?;
+        return Err(WorkerError::SessionEnded(None));
+    };
+    let request = signed_token_request(
+        &provider.config,
+        &provider.client_secret,
+        &Grant::RefreshToken {
+            refresh_token: &refresh_token,
+        },
+        &record.user,
+        &call.request_context()?,
+    );
+    match parse_token_response(&provider.config, &upstream::send(&request).await?) {
+        Ok(tokens) => {
+            record.apply_tokens(tokens, call.now);
+            store.save(id, &record, call.now, &provider.config).await?;
+            Ok(record)
+        }
+        Err(TokenError::Provider { error, .. }) if error.error == ErrorCode::InvalidGrant => {
+            store.delete(id).await?;
+            Err(WorkerError::SessionEnded(Some(error)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,87 @@
+//! `POST /auth/token`: redeem the authorization code (RFC 6749 §4.1.3) for a session.
+//!
+//! Opens and always clears the tx cookie, checks the callback against it, exchanges the code as
+//! the confidential client, fetches user info when the provider has an endpoint for it, and
+//! stores the new session.
+use oauth_edge_shared::session::SessionRecord;
+use oauth_edge_shared::token::{parse_token_response, signed_token_request, Grant};
+use oauth_edge_shared::userinfo::{parse_userinfo, user_from_token_fields, userinfo_request};
+use serde::Deserialize;
+
+use super::Call;
+use crate::cookies;
+use crate::entropy;
+use crate::error::WorkerError;
+use crate::reply::Reply;
+use crate::store::SessionId;
+use crate::transaction::{CallbackParams, Transaction};
+use crate::upstream;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenRequestBody {
+    code: String,
+    state: String,
+    code_verifier: String,
+    #[serde(default)]
+    iss: Option<String>,
+}
+
+/// Handles the call. The tx cookie is cleared whatever the outcome: a transaction is used once.
+pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
+    let reply = exchange(call).await.unwrap_or_else(WorkerError::into_reply);
+    Ok(reply.with_cookie(cookies::clear_tx()))
+}
+
+async fn exchange(call: &Call<'_>) -> Result<Reply, WorkerError> {
+    let body: TokenRequestBody = call.json()?;
+    if body.code.is_empty() {
+        return Err(WorkerError::BadRequest("`code` is empty".into()));
+    }
+    let tx = call
+        .cookie(cookies::TX)
+        .and_then(|sealed| Transaction::open(&call.config.session_key, sealed, call.now))
+        .ok_or(WorkerError::NoTransaction)?;
+    let provider = call.config.provider(Some(&tx.provider))?;
+    tx.check(
+        &CallbackParams {
+            state: &body.state,
+            code_verifier: &body.code_verifier,
+            iss: body.iss.as_deref(),
+        },
+        provider.config.issuer.as_deref(),
+    )?;
+
+    let request = signed_token_request(
+        &provider.config,
+        &provider.client_secret,
+        &Grant::AuthorizationCode {
+            code: &body.code,
+            code_verifier: Some(&body.code_verifier),
+        },
+        &serde_json::Map::new(),
+        &call.request_context()?,
+    );
+    let tokens = parse_token_response(&provider.config, &upstream::send(&request).await?)?;
+
+    let mut user = user_from_token_fields(&provider.config, &tokens.extra);
+    if let Some(request) = userinfo_request(&provider.config, &tokens.access_token) {
+        match upstream::send(&request).await.map(|r| parse_userinfo(&r)) {
+            Ok(Some(claims)) => user.extend(claims),
+            // The login stands without user details; say why in the log.
+            Ok(None) => worker::console_warn!("userinfo: the provider's answer was not usable"),
+            Err(e) => worker::console_warn!("userinfo: {}", e.message()),
+        }
+    }
+
+    let record = SessionRecord::new(&provider.name, tokens, user, call.now);
+    let store = call.store()?;
+    // A login replaces whatever session this browser had.
+    if let Some(old) = call.session_id() {
+        store.delete(&old).await?;
+    }
+    let id = SessionId::from_entropy(&entropy::random()?);
+    store.save(&id, &record, call.now, &provider.config).await?;
+    Ok(Reply::ok(&record.token_view())
+        .with_cookie(cookies::set_session(id.as_str(), call.config.session_ttl)))
+}

@@ -1,0 +1,221 @@
+//! The session store: KV namespace `SESSIONS` (docs/worker-api.md, "Cookies").
+//!
+//! Key: `session:` + base64url(SHA-256(session id)), so the id itself — the bearer credential in
+//! the cookie — is never stored. Value: the [`SessionRecord`] as JSON, sealed (AES-GCM), so KV
+//! never holds a token in the clear. KV expires the entry at the end of the session's absolute
+//! lifetime (`created_at` + `SESSION_TTL_SECONDS`).
+use oauth_edge_shared::b64;
+use oauth_edge_shared::provider::ProviderConfig;
+use oauth_edge_shared::session::SessionRecord;
+use oauth_edge_shared::UnixTime;
+use sha2::{Digest, Sha256};
+use worker::KvStore;
+
+use crate::entropy;
+use crate::error::WorkerError;
+use crate::seal::{self, Purpose, SealKey, NONCE_LEN};
+
+/// The KV binding name.
+pub(crate) const BINDING: &str = "SESSIONS";
+/// KV's smallest `expirationTtl`.
+const MIN_KV_TTL: u64 = 60;
+
+/// A session id: 256 random bits, base64url. Its `Debug` never prints it.
+pub(crate) struct SessionId(String);
+
+impl SessionId {
+    /// A fresh id from 32 random bytes.
+    pub(crate) fn from_entropy(entropy: &[u8; 32]) -> Self {
+        Self(b64::url_encode(entropy))
+    }
+
+    /// An id read from a cookie, if it has the shape of one.
+    pub(crate) fn parse(text: &str) -> Option<Self> {
+        let valid = text.len() == 43
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        valid.then(|| Self(text.to_owned()))
+    }
+
+    /// The cookie value.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The KV key of this session.
+    pub(crate) fn kv_key(&self) -> String {
+        format!(
+            "session:{}",
+            b64::url_encode(&Sha256::digest(self.0.as_bytes()))
+        )
+    }
+}
+
+impl core::fmt::Debug for SessionId {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("SessionId([redacted])")
+    }
+}
+
+/// Seals a record for KV.
+pub(crate) fn seal_record(key: &SealKey, record: &SessionRecord, nonce: [u8; NONCE_LEN]) -> String {
+    // Serializing a record (strings, numbers, a JSON map) cannot fail.
+    let json = serde_json::to_vec(record).unwrap_or_default();
+    seal::seal(key, Purpose::Session, &json, nonce)
+}
+
+/// Opens a record from KV; `None` if it was sealed under another key or is damaged.
+pub(crate) fn open_record(key: &SealKey, sealed: &str) -> Option<SessionRecord> {
+    let json = seal::open(key, Purpose::Session, sealed)?;
+    serde_json::from_slice(&json).ok()
+}
+
+/// The KV TTL of a record saved at `now`: what is left of the session's absolute lifetime
+/// (`created_at + session_ttl`, the cookie's too), shortened to what is left of the refresh
+/// token's documented lifetime, never below KV's one-minute minimum.
+pub(crate) fn kv_ttl(
+    record: &SessionRecord,
+    session_ttl: u64,
+    now: UnixTime,
+    provider: &ProviderConfig,
+) -> u64 {
+    let left = (record.created_at + session_ttl).saturating_sub(now);
+    record
+        .ttl(now, left, provider.dialect.refresh_token_lifetime)
+        .max(MIN_KV_TTL)
+}
+
+/// Sessions in KV, sealed under the Worker's key.
+pub(crate) struct SessionStore<'a> {
+    kv: KvStore,
+    key: &'a SealKey,
+    session_ttl: u64,
+}
+
+impl<'a> SessionStore<'a> {
+    /// The store in `env`'s `SESSIONS` namespace.
+    pub(crate) fn new(
+        env: &worker::Env,
+        key: &'a SealKey,
+        session_ttl: u64,
+    ) -> Result<Self, WorkerError> {
+        let kv = env.kv(BINDING).map_err(|_| WorkerError::Config {
+            key: BINDING.to_owned(),
+            problem: "is not bound to a KV namespace".to_owned(),
+        })?;
+        Ok(Self {
+            kv,
+            key,
+            session_ttl,
+        })
+    }
+
+    /// The session `id` names, if it exists, opens, and has not outlived the session lifetime.
+    pub(crate) async fn load(
+        &self,
+        id: &SessionId,
+        now: UnixTime,
+    ) -> Result<Option<SessionRecord>, WorkerError> {
+        let sealed = self.kv.get(&id.kv_key()).text().await.map_err(kv_error)?;
+        Ok(sealed
+            .and_then(|s| open_record(self.key, &s))
+            .filter(|r| now < r.created_at + self.session_ttl))
+    }
+
+    /// Stores `record` under `id` until the end of the session's lifetime (see [`kv_ttl`]).
+    pub(crate) async fn save(
+        &self,
+        id: &SessionId,
+        record: &SessionRecord,
+        now: UnixTime,
+        provider: &ProviderConfig,
+    ) -> Result<(), WorkerError> {
+        let sealed = seal_record(self.key, record, entropy::random()?);
+        self.kv
+            .put(&id.kv_key(), sealed)
+            .map_err(kv_error)?
+            .expiration_ttl(kv_ttl(record, self.session_ttl, now, provider))
+            .execute()
+            .await
+            .map_err(kv_error)
+    }
+
+    /// Deletes the session (no error if it is already gone).
+    pub(crate) async fn delete(&self, id: &SessionId) -> Result<(), WorkerError> {
+        self.kv.delete(&id.kv_key()).await.map_err(kv_error)
+    }
+}
+
+fn kv_error(e: worker::KvError) -> WorkerError {
+    WorkerError::Internal(format!("KV: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use oauth_edge_shared::secret::{AccessToken, RefreshToken};
+    use oauth_edge_shared::token::{TokenSet, TokenType};
+    use serde_json::Map;
+
+    use super::*;
+
+    fn record() -> SessionRecord {
+        let tokens = TokenSet {
+            access_token: AccessToken::new("at-secret-1"),
+            token_type: TokenType::Bearer,
+            expires_in: Some(300),
+            expires_at: None,
+            mac_key: None,
+            refresh_token: Some(RefreshToken::new("rt-secret-1")),
+            scope: Some("openid".into()),
+            id_token: None,
+            extra: Map::new(),
+        };
+        SessionRecord::new("default", tokens, Map::new(), 1_000)
+    }
+
+    #[test]
+    fn kv_key_hides_the_id() {
+        let id = SessionId::from_entropy(&[5; 32]);
+        let key = id.kv_key();
+        assert!(key.starts_with("session:"));
+        assert_eq!(key.len(), "session:".len() + 43);
+        assert!(!key.contains(id.as_str()));
+        assert_eq!(format!("{id:?}"), "SessionId([redacted])");
+    }
+
+    #[test]
+    fn parse_accepts_only_id_shapes() {
+        let id = SessionId::from_entropy(&[9; 32]);
+        assert!(SessionId::parse(id.as_str()).is_some());
+        assert!(SessionId::parse("short").is_none());
+        assert!(SessionId::parse(&"+".repeat(43)).is_none());
+        assert!(SessionId::parse(&format!("{}=", &id.as_str()[..42])).is_none());
+    }
+
+    #[test]
+    fn sealed_record_holds_no_token_text() {
+        let key = SealKey::new([1; 32]);
+        let sealed = seal_record(&key, &record(), [3; 12]);
+        assert!(!sealed.contains("secret"));
+        assert_eq!(open_record(&key, &sealed), Some(record()));
+        assert_eq!(open_record(&SealKey::new([2; 32]), &sealed), None);
+    }
+
+    #[test]
+    fn ttl_ends_at_the_absolute_lifetime() {
+        let r = record(); // created (and refreshed) at 1000
+        let mut p: ProviderConfig = serde_json::from_value(serde_json::json!({
+            "authorization_endpoint": "https://as/a", "token_endpoint": "https://as/t",
+            "client_id": "c", "redirect_uri": "https://app/cb"
+        }))
+        .unwrap();
+        assert_eq!(kv_ttl(&r, 3600, 1000, &p), 3600);
+        assert_eq!(kv_ttl(&r, 3600, 4000, &p), 600);
+        assert_eq!(kv_ttl(&r, 3600, 4590, &p), 60);
+        assert_eq!(kv_ttl(&r, 3600, 9000, &p), 60);
+        // A documented refresh-token lifetime shortens it.
+        p.dialect.refresh_token_lifetime = Some(1800);
+        assert_eq!(kv_ttl(&r, 3600, 2000, &p), 800);
+    }
+}

@@ -1,0 +1,43 @@
+//! The one place the Worker talks to a provider: an [`HttpRequest`] description built by
+//! `oauth-edge-shared` goes out through the runtime's `fetch`, and the answer comes back as an
+//! [`HttpResponse`] description for the shared parsers.
+use oauth_edge_shared::http::{HttpRequest, HttpResponse, Method};
+use worker::{Fetch, Headers, Request, RequestInit, RequestRedirect};
+
+use crate::error::WorkerError;
+
+/// Sends `request` and reads the whole answer. Redirects are not followed (a token endpoint that
+/// redirects is answering wrongly, and the shared parser says so). A request that cannot be sent
+/// at all is [`WorkerError::Unreachable`].
+pub(crate) async fn send(request: &HttpRequest) -> Result<HttpResponse, WorkerError> {
+    let unreachable = |e: worker::Error| WorkerError::Unreachable(format!("{}: {e}", request.url));
+    let headers = Headers::new();
+    for (name, value) in &request.headers {
+        headers.append(name, value).map_err(unreachable)?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(method(request.method))
+        .with_headers(headers)
+        .with_redirect(RequestRedirect::Manual);
+    if !request.body.is_empty() {
+        init.with_body(Some(
+            js_sys::Uint8Array::from(request.body.as_slice()).into(),
+        ));
+    }
+    let outgoing = Request::new_with_init(&request.url, &init).map_err(unreachable)?;
+    let mut response = Fetch::Request(outgoing).send().await.map_err(unreachable)?;
+    let body = response.bytes().await.map_err(unreachable)?;
+    Ok(HttpResponse {
+        status: response.status_code(),
+        headers: response.headers().entries().collect(),
+        body,
+    })
+}
+
+fn method(method: Method) -> worker::Method {
+    match method {
+        Method::Get => worker::Method::Get,
+        Method::Post => worker::Method::Post,
+        Method::Delete => worker::Method::Delete,
+    }
+}
