@@ -1,0 +1,640 @@
+//! The exported JS API in headless Chromium (`wasm-bindgen-test-runner` with chromedriver):
+//! `fetch` is replaced by a fake Worker (tests/support.js) except where a real network failure is
+//! the point. Run: `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+//! cargo test -p oauth-edge-client --target wasm32-unknown-unknown`.
+#![cfg(all(target_family = "wasm", target_os = "unknown"))]
+
+use js_sys::{Function, Promise, Reflect, JSON};
+use oauth_edge_client::OAuthClient;
+use oauth_edge_shared::pkce::verify_s256;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(module = "/tests/support.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = fakeFetch)]
+    fn fake_fetch(routes: &JsValue);
+    #[wasm_bindgen(js_name = realFetchBack)]
+    fn real_fetch_back();
+    #[wasm_bindgen(js_name = fetchCalls)]
+    fn fetch_calls() -> js_sys::Array;
+    #[wasm_bindgen(js_name = setUrl)]
+    fn set_url(path_and_query: &str);
+    #[wasm_bindgen(js_name = currentUrl)]
+    fn current_url() -> String;
+    fn recorder() -> Function;
+}
+
+// ---- helpers ----------------------------------------------------------------------------------
+
+fn json(text: &str) -> JsValue {
+    JSON::parse(text).expect("test JSON")
+}
+
+fn get(o: &JsValue, key: &str) -> JsValue {
+    Reflect::get(o, &key.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn get_str(o: &JsValue, key: &str) -> Option<String> {
+    get(o, key).as_string()
+}
+
+fn code(e: &JsValue) -> String {
+    get_str(e, "code").unwrap_or_default()
+}
+
+fn session_storage() -> web_sys::Storage {
+    web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap()
+}
+
+fn local_storage() -> web_sys::Storage {
+    web_sys::window().unwrap().local_storage().unwrap().unwrap()
+}
+
+/// A clean page: no storage, the real fetch, the address `/`.
+fn reset() {
+    session_storage().clear().unwrap();
+    local_storage().clear().unwrap();
+    real_fetch_back();
+    set_url("/");
+}
+
+fn client_with(options: &str) -> OAuthClient {
+    OAuthClient::new(json(options).unchecked_into()).expect("client")
+}
+
+fn client() -> OAuthClient {
+    client_with(r#"{"worker": "/auth"}"#)
+}
+
+async fn resolved(p: Promise) -> JsValue {
+    JsFuture::from(p).await.expect("the promise should resolve")
+}
+
+async fn rejected(p: Promise) -> JsValue {
+    JsFuture::from(p)
+        .await
+        .expect_err("the promise should reject")
+}
+
+fn calls() -> Vec<JsValue> {
+    fetch_calls().to_vec()
+}
+
+fn paths() -> Vec<String> {
+    calls()
+        .iter()
+        .map(|c| get_str(c, "path").unwrap())
+        .collect()
+}
+
+fn now() -> f64 {
+    js_sys::Date::now() / 1000.0
+}
+
+fn view(token: &str, expires_at: f64) -> String {
+    format!(
+        r#"{{"access_token": "{token}", "token_type": "Bearer", "expires_at": {expires_at},
+            "scope": "openid profile", "user": {{"sub": "alice", "name": "Alice"}}, "provider": "default"}}"#
+    )
+}
+
+fn pending(state: &str, return_to: &str, issuer: Option<&str>) {
+    let issuer = issuer.map_or("null".to_owned(), |i| format!("\"{i}\""));
+    session_storage()
+        .set_item(
+            "oauth-edge:pending",
+            &format!(
+                r#"{{"state": "{state}", "verifier": "{}", "returnTo": "{return_to}", "issuer": {issuer}, "provider": "default"}}"#,
+                "v".repeat(43)
+            ),
+        )
+        .unwrap();
+}
+
+fn has_pending() -> bool {
+    session_storage()
+        .get_item("oauth-edge:pending")
+        .unwrap()
+        .is_some()
+}
+
+/// A client holding `token` (through `restore()` against the fake Worker).
+async fn logged_in(token: &str, expires_at: f64, extra_routes: &str) -> OAuthClient {
+    let routes = format!(
+        r#"{{"/auth/session": {{"body": {}}} {extra_routes}}}"#,
+        view(token, expires_at)
+    );
+    fake_fetch(&json(&routes));
+    let c = client();
+    let user = resolved(c.restore()).await;
+    assert_eq!(get_str(&user, "sub").as_deref(), Some("alice"));
+    c
+}
+
+// ---- login ------------------------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn login_posts_the_s256_challenge_and_keeps_one_pending_transaction() {
+    reset();
+    let routes = r##"{"/auth/login": {"body": {"authorization_url": "{origin}/#authorize",
+        "issuer": "https://idp.example", "provider": "default"}}}"##;
+    fake_fetch(&json(routes));
+    let c = client();
+    resolved(c.login(Some(json(r#"{"returnTo": "/after"}"#).unchecked_into()))).await;
+
+    let call = &calls()[0];
+    assert_eq!(get_str(call, "path").as_deref(), Some("/auth/login"));
+    assert_eq!(get_str(call, "method").as_deref(), Some("POST"));
+    assert_eq!(get_str(call, "credentials").as_deref(), Some("same-origin"));
+    assert_eq!(
+        get_str(&get(call, "headers"), "x-oauth-edge").as_deref(),
+        Some("1")
+    );
+    let body = get(call, "body");
+    let tx = json(
+        &session_storage()
+            .get_item("oauth-edge:pending")
+            .unwrap()
+            .unwrap(),
+    );
+    let state = get_str(&tx, "state").unwrap();
+    let verifier = get_str(&tx, "verifier").unwrap();
+    assert_eq!(get_str(&body, "state"), Some(state.clone()));
+    assert_eq!(state.len(), 43, "32 random bytes, base64url");
+    assert_eq!(verifier.len(), 43);
+    assert!(verify_s256(
+        &verifier,
+        &get_str(&body, "code_challenge").unwrap()
+    ));
+    assert!(
+        get(&body, "code_verifier").is_undefined(),
+        "the verifier stays in the tab"
+    );
+    assert_eq!(get_str(&tx, "returnTo").as_deref(), Some("/after"));
+    assert_eq!(
+        get_str(&tx, "issuer").as_deref(),
+        Some("https://idp.example")
+    );
+    assert_eq!(get_str(&tx, "provider").as_deref(), Some("default"));
+    assert_eq!(
+        current_url(),
+        "/#authorize",
+        "navigated to the authorization URL"
+    );
+
+    // A second login replaces the first: still exactly one pending transaction, a new state.
+    resolved(c.login(None)).await;
+    let tx2 = json(
+        &session_storage()
+            .get_item("oauth-edge:pending")
+            .unwrap()
+            .unwrap(),
+    );
+    assert_ne!(get_str(&tx2, "state").unwrap(), state);
+    assert_eq!(session_storage().length().unwrap(), 1);
+    reset();
+}
+
+#[wasm_bindgen_test]
+async fn login_refuses_a_non_http_authorization_url() {
+    reset();
+    fake_fetch(&json(
+        r#"{"/auth/login": {"body": {"authorization_url": "javascript:alert(1)"}}}"#,
+    ));
+    let e = rejected(client().login(None)).await;
+    assert_eq!(code(&e), "unsafe_authorization_url");
+    assert!(!has_pending());
+    reset();
+}
+
+// ---- callback ---------------------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn callback_scrubs_the_url_first_redeems_the_code_and_sanitises_return_to() {
+    reset();
+    fake_fetch(&json(&format!(
+        r#"{{"/auth/token": {{"body": {}}}}}"#,
+        view("at-1", now() + 600.0)
+    )));
+    pending("s1", "//evil.example/x", Some("https://idp.example"));
+    set_url("/callback?keep=1&code=c1&state=s1&iss=https%3A%2F%2Fidp.example#frag");
+    let c = client();
+    let login = recorder();
+    c.add_event_listener("login", login.clone()).unwrap();
+
+    let result = resolved(c.handle_callback()).await;
+    assert_eq!(get_str(&result, "returnTo").as_deref(), Some("/"));
+    assert_eq!(current_url(), "/callback?keep=1#frag");
+
+    let call = &calls()[0];
+    assert_eq!(get_str(call, "path").as_deref(), Some("/auth/token"));
+    let page_url = get_str(call, "pageUrl").unwrap();
+    assert!(
+        !page_url.contains("code="),
+        "scrubbed before the request: {page_url}"
+    );
+    let body = get(call, "body");
+    assert_eq!(get_str(&body, "code").as_deref(), Some("c1"));
+    assert_eq!(get_str(&body, "state").as_deref(), Some("s1"));
+    assert_eq!(get_str(&body, "code_verifier"), Some("v".repeat(43)));
+    assert_eq!(
+        get_str(&body, "iss").as_deref(),
+        Some("https://idp.example")
+    );
+
+    assert!(!has_pending(), "single use");
+    assert!(c.logged_in());
+    assert_eq!(c.scope().as_deref(), Some("openid profile"));
+    assert_eq!(get_str(&c.user(), "name").as_deref(), Some("Alice"));
+    let seen = js_sys::Array::from(&get(&login, "seen"));
+    assert_eq!(seen.length(), 1, "one login event");
+    assert_eq!(
+        get_str(&seen.get(0), "scope").as_deref(),
+        Some("openid profile")
+    );
+    assert_eq!(
+        resolved(c.get_access_token()).await.as_string().as_deref(),
+        Some("at-1")
+    );
+    // The token is held in memory only (default storage).
+    assert!(session_storage()
+        .get_item("oauth-edge:token")
+        .unwrap()
+        .is_none());
+    reset();
+}
+
+#[wasm_bindgen_test]
+async fn return_to_only_keeps_same_origin_paths() {
+    for (given, expected) in [
+        ("/account?tab=1#top", "/account?tab=1#top"),
+        ("//evil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("/\\\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+    ] {
+        reset();
+        fake_fetch(&json(&format!(
+            r#"{{"/auth/token": {{"body": {}}}}}"#,
+            view("t", now() + 600.0)
+        )));
+        pending("s", given, None);
+        set_url("/callback?code=c&state=s");
+        let result = resolved(client().handle_callback()).await;
+        assert_eq!(
+            get_str(&result, "returnTo").as_deref(),
+            Some(expected),
+            "{given}"
+        );
+    }
+    reset();
+}
+
+/// Runs a callback that must fail before any request, and checks the common promises: the URL is
+/// scrubbed, the pending transaction is gone, the Worker was not called.
+async fn failing_callback(query: &str) -> JsValue {
+    fake_fetch(&json("{}"));
+    set_url(&format!("/callback?{query}"));
+    let c = client();
+    let errors = recorder();
+    c.add_event_listener("error", errors.clone()).unwrap();
+    let e = rejected(c.handle_callback()).await;
+    assert_eq!(current_url(), "/callback", "scrubbed: {query}");
+    assert!(!has_pending(), "pending transaction removed: {query}");
+    assert!(calls().is_empty(), "no request: {query}");
+    assert_eq!(
+        js_sys::Array::from(&get(&errors, "seen")).length(),
+        1,
+        "error event"
+    );
+    e
+}
+
+#[wasm_bindgen_test]
+async fn each_state_failure_is_its_own_error() {
+    reset();
+    pending("s1", "/", None);
+    assert_eq!(code(&failing_callback("code=c").await), "state_missing");
+
+    reset();
+    assert_eq!(
+        code(&failing_callback("code=c&state=s1").await),
+        "unknown_state"
+    );
+
+    reset();
+    pending("s1", "/", None);
+    assert_eq!(
+        code(&failing_callback("code=c&state=other").await),
+        "state_mismatch"
+    );
+    reset();
+}
+
+#[wasm_bindgen_test]
+async fn a_replayed_callback_is_state_used() {
+    reset();
+    fake_fetch(&json(&format!(
+        r#"{{"/auth/token": {{"body": {}}}}}"#,
+        view("t", now() + 600.0)
+    )));
+    pending("s1", "/", None);
+    set_url("/callback?code=c&state=s1");
+    resolved(client().handle_callback()).await;
+    // The same redirect again (back button, reload of a stale URL, a replay).
+    let e = failing_callback("code=c&state=s1").await;
+    assert_eq!(code(&e), "state_used");
+    reset();
+}
+
+#[wasm_bindgen_test]
+async fn issuer_mismatch_is_refused_before_the_token_request() {
+    reset();
+    pending("s1", "/", Some("https://idp.example"));
+    let e = failing_callback("code=c&state=s1&iss=https%3A%2F%2Fevil.example").await;
+    assert_eq!(code(&e), "issuer_mismatch");
+    reset();
+}
+
+#[wasm_bindgen_test]
+async fn a_provider_error_redirect_keeps_its_code_and_description() {
+    reset();
+    pending("s1", "/", None);
+    let e = failing_callback("error=access_denied&error_description=User+said+no&state=s1").await;
+    assert_eq!(code(&e), "access_denied");
+    assert_eq!(get_str(&e, "error").as_deref(), Some("access_denied"));
+    assert_eq!(
+        get_str(&e, "errorDescription").as_deref(),
+        Some("User said no")
+    );
+    assert!(e.is_instance_of::<js_sys::Error>());
+    assert_eq!(get_str(&e, "name").as_deref(), Some("OAuthError"));
+    assert!(get_str(&e, "message").unwrap().contains("denied"));
+
+    reset();
+    pending("s1", "/", None);
+    let e = failing_callback("error=invalid_scope&state=s1").await;
+    assert_eq!(code(&e), "invalid_scope");
+    reset();
+}
+
+#[wasm_bindgen_test]
+async fn malformed_and_non_callbacks() {
+    reset();
+    assert_eq!(
+        code(&failing_callback("code=a&code=b&state=s").await),
+        "malformed_callback"
+    );
+    reset();
+    set_url("/?page=2");
+    assert!(!client().is_callback());
+    set_url("/callback?code=x&state=y");
+    assert!(client().is_callback());
+    reset();
+}
+
+#[wasm_bindgen_test]
+async fn worker_errors_keep_code_status_and_provider_fields() {
+    reset();
+    let routes = r#"{"/auth/token": {"status": 502, "body": {"code": "provider_rejected",
+        "message": "The provider refused the code.", "error": "invalid_grant",
+        "error_description": "code expired"}}}"#;
+    fake_fetch(&json(routes));
+    pending("s1", "/", None);
+    set_url("/callback?code=c&state=s1");
+    let c = client();
+    let e = rejected(c.handle_callback()).await;
+    assert_eq!(code(&e), "provider_rejected");
+    assert_eq!(get(&e, "status").as_f64(), Some(502.0));
+    assert_eq!(
+        get_str(&e, "message").as_deref(),
+        Some("The provider refused the code.")
+    );
+    assert_eq!(get_str(&e, "error").as_deref(), Some("invalid_grant"));
+    assert_eq!(
+        get_str(&e, "errorDescription").as_deref(),
+        Some("code expired")
+    );
+    assert!(!c.logged_in());
+
+    // Not the Worker's JSON (e.g. an HTML error page): a code of its own.
+    reset();
+    fake_fetch(&json(
+        r#"{"/auth/session": {"status": 500, "raw": "<html>oops</html>"}}"#,
+    ));
+    let e = rejected(client().restore()).await;
+    assert_eq!(code(&e), "worker_bad_response");
+    reset();
+}
+
+#[wasm_bindgen_test]
+async fn an_unreachable_worker_is_worker_unreachable() {
+    reset();
+    // Nothing listens on port 9 (discard): a real network failure, not a fake.
+    let c = client_with(r#"{"worker": "http://127.0.0.1:9/auth"}"#);
+    let e = rejected(c.restore()).await;
+    assert_eq!(code(&e), "worker_unreachable");
+    assert!(e.is_instance_of::<js_sys::Error>());
+    assert!(
+        !get(&e, "cause").is_undefined(),
+        "the TypeError is kept as cause"
+    );
+
+    let e = rejected(c.login(None)).await;
+    assert_eq!(code(&e), "worker_unreachable");
+    assert!(!has_pending());
+    reset();
+}
+
+// ---- session ----------------------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn restore_gives_null_without_a_session() {
+    reset();
+    fake_fetch(&json(
+        r#"{"/auth/session": {"status": 401, "body": {"code": "no_session", "message": "x"}}}"#,
+    ));
+    let c = client();
+    assert!(resolved(c.restore()).await.is_null());
+    assert!(!c.logged_in());
+    let e = rejected(c.get_access_token()).await;
+    assert_eq!(code(&e), "not_logged_in");
+    reset();
+}
+
+#[wasm_bindgen_test]
+async fn concurrent_calls_share_one_refresh() {
+    reset();
+    let held = (now() + 10.0).floor(); // inside the 60 s leeway
+    let fresh = view("at-new", now() + 600.0);
+    let c = logged_in(
+        "at-old",
+        held,
+        &format!(r#", "/auth/refresh": {{"delay": 50, "body": {fresh}}}"#),
+    )
+    .await;
+    let refreshed = recorder();
+    c.add_event_listener("tokenRefreshed", refreshed.clone())
+        .unwrap();
+
+    let (a, b, d) = (
+        c.get_access_token(),
+        c.get_access_token(),
+        c.get_access_token(),
+    );
+    for p in [a, b, d] {
+        assert_eq!(resolved(p).await.as_string().as_deref(), Some("at-new"));
+    }
+    assert_eq!(paths(), ["/auth/session", "/auth/refresh"], "one refresh");
+    let body = get(&calls()[1], "body");
+    assert_eq!(get(&body, "held_expires_at").as_f64(), Some(held));
+    assert_eq!(js_sys::Array::from(&get(&refreshed, "seen")).length(), 1);
+
+    // Fresh now: no further refresh.
+    assert_eq!(
+        resolved(c.get_access_token()).await.as_string().as_deref(),
+        Some("at-new")
+    );
+    assert_eq!(calls().len(), 2);
+    // refresh() forces one, and resolves to the token info.
+    let info = resolved(c.refresh()).await;
+    assert!(get(&info, "expiresAt").as_f64().is_some());
+    assert!(get(&info, "access_token").is_undefined());
+    assert_eq!(calls().len(), 3);
+    reset();
+}
+
+#[wasm_bindgen_test]
+async fn session_ended_during_refresh_logs_out_and_emits() {
+    reset();
+    let c = logged_in(
+        "at-old",
+        now() + 5.0,
+        r#", "/auth/refresh": {"status": 401, "body": {"code": "session_ended", "message": "Log in again."}}"#,
+    )
+    .await;
+    let ended = recorder();
+    c.add_event_listener("sessionEnded", ended.clone()).unwrap();
+    let e = rejected(c.get_access_token()).await;
+    assert_eq!(code(&e), "session_ended");
+    assert!(!c.logged_in());
+    assert!(c.user().is_null());
+    let seen = js_sys::Array::from(&get(&ended, "seen"));
+    assert_eq!(seen.length(), 1);
+    assert_eq!(code(&seen.get(0)), "session_ended");
+    reset();
+}
+
+#[wasm_bindgen_test]
+async fn fetch_sends_the_bearer_token_and_retries_once_on_invalid_token() {
+    reset();
+    let fresh = view("at-new", now() + 600.0);
+    let extra = format!(
+        r#", "/auth/refresh": {{"body": {fresh}}},
+           "/api": [{{"status": 401, "headers": {{"WWW-Authenticate": "Bearer error=\"invalid_token\""}}, "body": {{}}}},
+                    {{"status": 200, "body": {{"hello": "alice"}}}}],
+           "/plain401": {{"status": 401, "headers": {{"WWW-Authenticate": "Bearer realm=\"x\""}}}}"#
+    );
+    let c = logged_in("at-old", now() + 600.0, &extra).await;
+    let init: web_sys::RequestInit =
+        json(r#"{"method": "POST", "body": "payload"}"#).unchecked_into();
+    let res: web_sys::Response = resolved(c.fetch("/api".into(), Some(init)))
+        .await
+        .unchecked_into();
+    assert_eq!(res.status(), 200);
+    assert_eq!(paths(), ["/auth/session", "/api", "/auth/refresh", "/api"]);
+    let auth = |i: usize| get_str(&get(&calls()[i], "headers"), "authorization");
+    assert_eq!(auth(1).as_deref(), Some("Bearer at-old"));
+    assert_eq!(auth(3).as_deref(), Some("Bearer at-new"));
+    assert_eq!(get_str(&calls()[1], "body").as_deref(), Some("payload"));
+    assert_eq!(
+        get_str(&calls()[3], "body").as_deref(),
+        Some("payload"),
+        "body resent"
+    );
+    assert_eq!(get_str(&calls()[3], "method").as_deref(), Some("POST"));
+
+    // A 401 that is not invalid_token is handed back as it is, without a refresh.
+    let res: web_sys::Response = resolved(c.fetch("/plain401".into(), None))
+        .await
+        .unchecked_into();
+    assert_eq!(res.status(), 401);
+    assert_eq!(paths().len(), 5);
+    reset();
+}
+
+#[wasm_bindgen_test]
+async fn logout_forgets_the_session_and_emits() {
+    reset();
+    let c = logged_in(
+        "at",
+        now() + 600.0,
+        r#", "/auth/logout": {"body": {"logged_out": true}}"#,
+    )
+    .await;
+    let out = recorder();
+    c.add_event_listener("logout", out.clone()).unwrap();
+    resolved(c.logout()).await;
+    assert!(!c.logged_in());
+    assert_eq!(paths(), ["/auth/session", "/auth/logout"]);
+    assert_eq!(js_sys::Array::from(&get(&out, "seen")).length(), 1);
+    // Removed listeners are not called.
+    c.remove_event_listener("logout", out.clone()).unwrap();
+    resolved(c.logout()).await;
+    assert_eq!(js_sys::Array::from(&get(&out, "seen")).length(), 1);
+    reset();
+}
+
+#[wasm_bindgen_test]
+async fn opt_in_storage_persists_the_token_view() {
+    reset();
+    fake_fetch(&json(&format!(
+        r#"{{"/auth/session": {{"body": {}}}, "/auth/logout": {{"body": {{"logged_out": true}}}}}}"#,
+        view("at-s", now() + 600.0)
+    )));
+    let c = client_with(r#"{"worker": "/auth", "storage": "session"}"#);
+    resolved(c.restore()).await;
+    let again = client_with(r#"{"worker": "/auth", "storage": "session"}"#);
+    assert!(
+        again.logged_in(),
+        "a new client (a reload) sees the stored view"
+    );
+    assert_eq!(
+        resolved(again.get_access_token())
+            .await
+            .as_string()
+            .as_deref(),
+        Some("at-s")
+    );
+    resolved(c.logout()).await;
+    assert!(session_storage()
+        .get_item("oauth-edge:token")
+        .unwrap()
+        .is_none());
+    reset();
+}
+
+#[wasm_bindgen_test]
+fn bad_options_and_event_names_throw_typed_errors() {
+    for options in [
+        r#"{}"#,
+        r#"{"worker": ""}"#,
+        r#"{"worker": "/auth", "storage": "disk"}"#,
+        r#"{"worker": "/auth", "refreshLeewaySeconds": -1}"#,
+    ] {
+        let e = OAuthClient::new(json(options).unchecked_into())
+            .err()
+            .expect(options);
+        assert_eq!(code(&e), "invalid_options", "{options}");
+    }
+    let e = client().add_event_listener("logn", recorder()).unwrap_err();
+    assert_eq!(code(&e), "unknown_event");
+}

@@ -1,0 +1,78 @@
+// Browser-test helpers: a fake oauth-edge Worker (and demo API) behind `window.fetch`, and the
+// address bar. Used by tests/browser.rs through #[wasm_bindgen(module = "/tests/support.js")].
+const realFetch = globalThis.fetch;
+let calls = [];
+
+/**
+ * Replaces `fetch` with a fake. `routes` maps a path to an answer `{status?, body?, headers?,
+ * delay?}` or to a list of answers served in turn (the last one repeats). In bodies and headers,
+ * the text "{origin}" becomes the page's origin.
+ */
+export function fakeFetch(routes) {
+  calls = [];
+  const served = {};
+  globalThis.fetch = async (input, init) => {
+    const req = new Request(input, init);
+    const url = new URL(req.url);
+    const text = await req.clone().text();
+    calls.push({
+      path: url.pathname,
+      method: req.method,
+      credentials: req.credentials,
+      headers: Object.fromEntries(req.headers),
+      body: text ? parse(text) : null,
+      pageUrl: location.href,
+    });
+    let answer = routes[url.pathname];
+    if (Array.isArray(answer)) {
+      const i = Math.min(served[url.pathname] ?? 0, answer.length - 1);
+      served[url.pathname] = i + 1;
+      answer = answer[i];
+    }
+    if (!answer) answer = { status: 404, body: { code: "not_found", message: "no such route" } };
+    if (answer.delay) await new Promise((r) => setTimeout(r, answer.delay));
+    if (answer.networkError) throw new TypeError("Failed to fetch");
+    const fill = (s) => s.replaceAll("{origin}", location.origin);
+    const headers = { "content-type": "application/json" };
+    for (const [k, v] of Object.entries(answer.headers ?? {})) headers[k] = fill(v);
+    const body = answer.raw ?? fill(JSON.stringify(answer.body ?? {}));
+    return new Response(body, { status: answer.status ?? 200, headers });
+  };
+}
+
+function parse(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Puts the real `fetch` back. */
+export function realFetchBack() {
+  globalThis.fetch = realFetch;
+}
+
+/** Every request the fake saw, in order. */
+export function fetchCalls() {
+  return calls;
+}
+
+/** Sets the address bar (same document) to `pathAndQuery`. */
+export function setUrl(pathAndQuery) {
+  history.replaceState(null, "", pathAndQuery);
+}
+
+/** The address bar's path, query and fragment. */
+export function currentUrl() {
+  return location.pathname + location.search + location.hash;
+}
+
+/** A listener that records every detail it is called with. */
+export function recorder() {
+  const seen = [];
+  const fn = (detail) => seen.push(detail === undefined ? null : detail);
+  fn.seen = seen;
+  return fn;
+}
+
