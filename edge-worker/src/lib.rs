@@ -1,13 +1,14 @@
 //! The oauth-edge Cloudflare Worker: the confidential OAuth client of a single-page app.
 //!
 //! It implements docs/worker-api.md under `AUTH_PREFIX` and serves the static site (the
-//! `ASSETS` binding) everywhere else. This file is the router: it reads the configuration,
+//! `ASSETS` binding) everywhere else, plus the demo app's `/demo-config.json`. This file is the router: it reads the configuration,
 //! applies the CSRF rules to every auth endpoint, and hands the call to `routes::*`. OAuth itself
 //! lives in `oauth-edge-shared`; error-to-status mapping lives in [`error`].
 mod clock;
 mod config;
 mod cookies;
 mod csrf;
+mod demo_config;
 mod entropy;
 mod error;
 mod reply;
@@ -65,10 +66,21 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
         .map_or(DEFAULT_PREFIX, |c| c.auth_prefix.as_str());
     match Endpoint::route(&req.path(), prefix) {
         Some(endpoint) => serve(endpoint, req, &env, config).await.into_response(),
-        None => match env.assets(ASSETS) {
-            Ok(assets) => assets.fetch_request(req).await,
-            Err(_) => Response::error("Not Found", 404),
-        },
+        None if req.path() == demo_config::PATH && req.method() == Method::Get => {
+            match demo_config::answer(&env) {
+                Some(answer) => answer,
+                None => static_asset(req, &env).await,
+            }
+        }
+        None => static_asset(req, &env).await,
+    }
+}
+
+/// The static site (www/), through the `ASSETS` binding.
+async fn static_asset(req: Request, env: &Env) -> worker::Result<Response> {
+    match env.assets(ASSETS) {
+        Ok(assets) => assets.fetch_request(req).await,
+        Err(_) => Response::error("Not Found", 404),
     }
 }
 

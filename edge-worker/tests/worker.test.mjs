@@ -63,6 +63,7 @@ before(async () => {
     SESSION_KEY: randomBytes(32).toString("base64"),
     ALLOWED_ORIGINS: OTHER,
     SESSION_TTL_SECONDS: String(SESSION_TTL),
+    APP_CONFIG: JSON.stringify({ api_url: `${idp.issuer}/api/hello` }),
   };
   mf = new Miniflare(workerOptions());
   kv = await mf.getKVNamespace("SESSIONS");
@@ -552,6 +553,13 @@ describe("configuration", () => {
         await broken.dispose();
       }
     }
+  });
+
+  test("GET /demo-config.json answers APP_CONFIG for the demo app", async () => {
+    const res = await mf.dispatchFetch(`${APP}/demo-config.json`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("cache-control"), "no-store");
+    assert.deepEqual(await res.json(), { api_url: `${idp.issuer}/api/hello` });
   });
 
   test("PROVIDERS as a JSON string and a custom AUTH_PREFIX", async () => {
