@@ -1,15 +1,9 @@
-//! The one error type of the browser library, and how it reaches JS.
-//!
-//! Every rejection the JS side sees is a JS `Error` whose `name` is `"OAuthError"`, with a stable
-//! `code` to switch on and a plain-words `message`. Codes come from three places: this library
-//! ([`ClientErrorCode`]), the Worker (its JSON `code`, passed through), and the provider's
-//! redirect (the RFC 6749 `error`, e.g. `access_denied`).
-use oauth_edge_shared::error::ProviderError;
-use wasm_bindgen::JsValue;
+//! The error codes the browser client detects itself, and the plain words for every code the
+//! page may see (its own, and the RFC 6749 codes a provider redirects with).
+use oauth_edge_shared::error::ErrorCode;
+use wasm_bindgen::prelude::*;
 
-use crate::js;
-
-/// Errors this library detects by itself.
+/// Errors the browser client detects by itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ClientErrorCode {
@@ -45,29 +39,45 @@ pub enum ClientErrorCode {
     NotLoggedIn,
     /// The app's own API could not be reached by `client.fetch`.
     FetchFailed,
+    /// Anything else that went wrong inside the library.
+    Unexpected,
 }
+
+const CODES: [(ClientErrorCode, &str); 17] = {
+    use ClientErrorCode::*;
+    [
+        (InvalidOptions, "invalid_options"),
+        (UnknownEvent, "unknown_event"),
+        (WorkerUnreachable, "worker_unreachable"),
+        (WorkerBadResponse, "worker_bad_response"),
+        (UnsafeAuthorizationUrl, "unsafe_authorization_url"),
+        (CryptoUnavailable, "crypto_unavailable"),
+        (StorageUnavailable, "storage_unavailable"),
+        (NotACallback, "not_a_callback"),
+        (MalformedCallback, "malformed_callback"),
+        (StateMissing, "state_missing"),
+        (StateMismatch, "state_mismatch"),
+        (UnknownState, "unknown_state"),
+        (StateUsed, "state_used"),
+        (IssuerMismatch, "issuer_mismatch"),
+        (NotLoggedIn, "not_logged_in"),
+        (FetchFailed, "fetch_failed"),
+        (Unexpected, "unexpected_error"),
+    ]
+};
 
 impl ClientErrorCode {
     /// The stable code string.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::InvalidOptions => "invalid_options",
-            Self::UnknownEvent => "unknown_event",
-            Self::WorkerUnreachable => "worker_unreachable",
-            Self::WorkerBadResponse => "worker_bad_response",
-            Self::UnsafeAuthorizationUrl => "unsafe_authorization_url",
-            Self::CryptoUnavailable => "crypto_unavailable",
-            Self::StorageUnavailable => "storage_unavailable",
-            Self::NotACallback => "not_a_callback",
-            Self::MalformedCallback => "malformed_callback",
-            Self::StateMissing => "state_missing",
-            Self::StateMismatch => "state_mismatch",
-            Self::UnknownState => "unknown_state",
-            Self::StateUsed => "state_used",
-            Self::IssuerMismatch => "issuer_mismatch",
-            Self::NotLoggedIn => "not_logged_in",
-            Self::FetchFailed => "fetch_failed",
-        }
+        CODES
+            .iter()
+            .find(|(c, _)| *c == self)
+            .map_or("", |(_, s)| s)
+    }
+
+    /// The code named `code`, if it is one of these.
+    pub fn parse(code: &str) -> Option<Self> {
+        CODES.iter().find(|(_, s)| *s == code).map(|(c, _)| *c)
     }
 
     /// What happened and what to do, in plain words.
@@ -89,93 +99,36 @@ impl ClientErrorCode {
             Self::IssuerMismatch => "The login redirect came from a different sign-in service than expected. Log in again.",
             Self::NotLoggedIn => "You are not logged in. Log in first.",
             Self::FetchFailed => "The request could not be sent. Check your connection and try again.",
+            Self::Unexpected => "Something went wrong in the login library. Reload the page and try again.",
         }
     }
 }
 
-/// An error on its way to JS: already the JS object the caller will see (a JS `Error` named
-/// `"OAuthError"` with `code`, `message` and, when known, `status`, `error`, `errorDescription`,
-/// `errorUri`, `cause`). Building it once, here, keeps the wasm small: no Rust-side copy of the
-/// strings travels through the futures.
-#[derive(Debug, Clone)]
-pub struct OAuthError(js_sys::Error);
-
-impl OAuthError {
-    /// An error with its code and message.
-    pub fn new(code: &str, message: &str) -> Self {
-        let err = js_sys::Error::new(message);
-        err.set_name("OAuthError");
-        js::set(&err, "code", &JsValue::from_str(code));
-        Self(err)
+/// `errorMessage(code)`: the plain words for a client code, else for an RFC 6749/6750 code (an
+/// unknown code gets the provider's generic sentence).
+#[wasm_bindgen(js_name = errorMessage)]
+pub fn error_message(code: &str) -> String {
+    match ClientErrorCode::parse(code) {
+        Some(c) => c.message().to_owned(),
+        None => ErrorCode::from(code.to_owned()).message().to_owned(),
     }
+}
 
-    fn with(self, key: &str, value: Option<&str>) -> Self {
-        if let Some(value) = value {
-            js::set(&self.0, key, &JsValue::from_str(value));
+#[cfg(test)]
+mod tests {
+    #[cfg(all(target_family = "wasm", target_os = "unknown"))]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_every_code_has_words() {
+        for (c, s) in CODES {
+            assert_eq!(c.as_str(), s);
+            assert_eq!(ClientErrorCode::parse(s), Some(c));
+            assert!(c.message().len() > 30, "{s}");
         }
-        self
-    }
-
-    /// A provider's error redirect: the code is the RFC 6749 `error` itself, the message says
-    /// what it means, and the provider's own description is kept.
-    pub fn from_provider(e: &ProviderError) -> Self {
-        let code = e.error.as_str();
-        Self::new(code, e.error.message())
-            .with("error", Some(code))
-            .with("errorDescription", e.error_description.as_deref())
-            .with("errorUri", e.error_uri.as_deref())
-    }
-
-    /// A Worker error answer (`{code, message, error?, error_description?}`) with its status.
-    pub(crate) fn from_worker(body: &JsValue, status: u16) -> Self {
-        let bad = ClientErrorCode::WorkerBadResponse;
-        let this = match js::get_str(body, "code") {
-            Some(code) => Self::new(
-                &code,
-                &js::get_str(body, "message").unwrap_or_else(|| bad.message().into()),
-            )
-            .with("error", js::get_str(body, "error").as_deref())
-            .with(
-                "errorDescription",
-                js::get_str(body, "error_description").as_deref(),
-            ),
-            None => bad.into(),
-        };
-        this.with_status(status)
-    }
-
-    /// Records the HTTP status that came with it.
-    pub(crate) fn with_status(self, status: u16) -> Self {
-        js::set(&self.0, "status", &JsValue::from(status));
-        self
-    }
-
-    /// Keeps the JS value that caused this error (as `cause`).
-    pub(crate) fn with_cause(self, cause: JsValue) -> Self {
-        js::set(&self.0, "cause", &cause);
-        self
-    }
-
-    /// The stable code.
-    pub fn code(&self) -> String {
-        js::get_str(&self.0, "code").unwrap_or_default()
-    }
-}
-
-impl From<ClientErrorCode> for OAuthError {
-    fn from(code: ClientErrorCode) -> Self {
-        Self::new(code.as_str(), code.message())
-    }
-}
-
-impl From<OAuthError> for JsValue {
-    fn from(e: OAuthError) -> Self {
-        e.0.into()
-    }
-}
-
-impl From<ClientErrorCode> for JsValue {
-    fn from(code: ClientErrorCode) -> Self {
-        OAuthError::from(code).into()
+        assert!(error_message("access_denied").contains("denied"));
+        assert!(!error_message("slow_down").is_empty());
     }
 }

@@ -1,17 +1,54 @@
-//! The exported JS API in headless Chromium (`wasm-bindgen-test-runner` with chromedriver):
-//! `fetch` is replaced by a fake Worker (tests/support.js) except where a real network failure is
-//! the point. Run: `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+//! The package's JS API (js/client.js wired to this crate's core) in headless Chromium
+//! (`wasm-bindgen-test-runner` with chromedriver). `fetch` is replaced by a fake Worker
+//! (tests/support.js) except where a real network failure is the point. Run: `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 //! cargo test -p oauth-edge-client --target wasm32-unknown-unknown`.
 #![cfg(all(target_family = "wasm", target_os = "unknown"))]
 
-use js_sys::{Function, Promise, Reflect, JSON};
-use oauth_edge_client::OAuthClient;
+use js_sys::{Function, Object, Promise, Reflect, Uint8Array, JSON};
 use oauth_edge_shared::pkce::verify_s256;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(module = "/js/client.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = useCore)]
+    fn use_core(core: &JsValue);
+
+    type OAuthError;
+
+    type OAuthClient;
+    #[wasm_bindgen(constructor, catch)]
+    fn new(options: &JsValue) -> Result<OAuthClient, JsValue>;
+    #[wasm_bindgen(method)]
+    fn login(this: &OAuthClient, options: &JsValue) -> Promise;
+    #[wasm_bindgen(method, js_name = isCallback)]
+    fn is_callback(this: &OAuthClient) -> bool;
+    #[wasm_bindgen(method, js_name = handleCallback)]
+    fn handle_callback(this: &OAuthClient) -> Promise;
+    #[wasm_bindgen(method)]
+    fn restore(this: &OAuthClient) -> Promise;
+    #[wasm_bindgen(method, js_name = getAccessToken)]
+    fn get_access_token(this: &OAuthClient) -> Promise;
+    #[wasm_bindgen(method)]
+    fn refresh(this: &OAuthClient) -> Promise;
+    #[wasm_bindgen(method)]
+    fn fetch(this: &OAuthClient, input: &JsValue, init: &JsValue) -> Promise;
+    #[wasm_bindgen(method)]
+    fn logout(this: &OAuthClient) -> Promise;
+    #[wasm_bindgen(method, getter, js_name = loggedIn)]
+    fn logged_in(this: &OAuthClient) -> bool;
+    #[wasm_bindgen(method, getter)]
+    fn user(this: &OAuthClient) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn scope(this: &OAuthClient) -> Option<String>;
+    #[wasm_bindgen(method, catch, js_name = addEventListener)]
+    fn add_event_listener(this: &OAuthClient, kind: &str, f: &Function) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch, js_name = removeEventListener)]
+    fn remove_event_listener(this: &OAuthClient, kind: &str, f: &Function) -> Result<(), JsValue>;
+}
 
 #[wasm_bindgen(module = "/tests/support.js")]
 extern "C" {
@@ -58,8 +95,44 @@ fn local_storage() -> web_sys::Storage {
     web_sys::window().unwrap().local_storage().unwrap().unwrap()
 }
 
-/// A clean page: no storage, the real fetch, the address `/`.
+/// The wasm core, as the package entry hands it to the shell: this crate's exported functions.
+fn core() -> JsValue {
+    let o = Object::new();
+    let set = |name: &str, f: JsValue| Reflect::set(&o, &name.into(), &f).unwrap();
+    set(
+        "beginLogin",
+        Closure::<dyn Fn(Uint8Array, Uint8Array) -> Result<Object, JsValue>>::new(
+            |a: Uint8Array, b: Uint8Array| {
+                oauth_edge_client::begin_login(&a.to_vec(), &b.to_vec()).map_err(JsValue::from)
+            },
+        )
+        .into_js_value(),
+    );
+    set(
+        "checkCallback",
+        Closure::<dyn Fn(String, JsValue, Option<String>) -> Object>::new(
+            |q: String, pending: JsValue, used: Option<String>| {
+                oauth_edge_client::check_callback(&q, pending, used)
+            },
+        )
+        .into_js_value(),
+    );
+    set(
+        "isCallback",
+        Closure::<dyn Fn(String) -> bool>::new(|q: String| oauth_edge_client::is_callback(&q))
+            .into_js_value(),
+    );
+    set(
+        "errorMessage",
+        Closure::<dyn Fn(String) -> String>::new(|c: String| oauth_edge_client::error_message(&c))
+            .into_js_value(),
+    );
+    o.into()
+}
+
+/// A clean page: no storage, the real fetch, the address `/`, the core wired in.
 fn reset() {
+    use_core(&core());
     session_storage().clear().unwrap();
     local_storage().clear().unwrap();
     real_fetch_back();
@@ -67,7 +140,7 @@ fn reset() {
 }
 
 fn client_with(options: &str) -> OAuthClient {
-    OAuthClient::new(json(options).unchecked_into()).expect("client")
+    OAuthClient::new(&json(options)).expect("client")
 }
 
 fn client() -> OAuthClient {
@@ -148,7 +221,7 @@ async fn login_posts_the_s256_challenge_and_keeps_one_pending_transaction() {
         "issuer": "https://idp.example", "provider": "default"}}}"##;
     fake_fetch(&json(routes));
     let c = client();
-    resolved(c.login(Some(json(r#"{"returnTo": "/after"}"#).unchecked_into()))).await;
+    resolved(c.login(&json(r#"{"returnTo": "/after"}"#))).await;
 
     let call = &calls()[0];
     assert_eq!(get_str(call, "path").as_deref(), Some("/auth/login"));
@@ -191,7 +264,7 @@ async fn login_posts_the_s256_challenge_and_keeps_one_pending_transaction() {
     );
 
     // A second login replaces the first: still exactly one pending transaction, a new state.
-    resolved(c.login(None)).await;
+    resolved(c.login(&JsValue::UNDEFINED)).await;
     let tx2 = json(
         &session_storage()
             .get_item("oauth-edge:pending")
@@ -209,7 +282,7 @@ async fn login_refuses_a_non_http_authorization_url() {
     fake_fetch(&json(
         r#"{"/auth/login": {"body": {"authorization_url": "javascript:alert(1)"}}}"#,
     ));
-    let e = rejected(client().login(None)).await;
+    let e = rejected(client().login(&JsValue::UNDEFINED)).await;
     assert_eq!(code(&e), "unsafe_authorization_url");
     assert!(!has_pending());
     reset();
@@ -228,7 +301,7 @@ async fn callback_scrubs_the_url_first_redeems_the_code_and_sanitises_return_to(
     set_url("/callback?keep=1&code=c1&state=s1&iss=https%3A%2F%2Fidp.example#frag");
     let c = client();
     let login = recorder();
-    c.add_event_listener("login", login.clone()).unwrap();
+    c.add_event_listener("login", &login).unwrap();
 
     let result = resolved(c.handle_callback()).await;
     assert_eq!(get_str(&result, "returnTo").as_deref(), Some("/"));
@@ -305,7 +378,7 @@ async fn failing_callback(query: &str) -> JsValue {
     set_url(&format!("/callback?{query}"));
     let c = client();
     let errors = recorder();
-    c.add_event_listener("error", errors.clone()).unwrap();
+    c.add_event_listener("error", &errors).unwrap();
     let e = rejected(c.handle_callback()).await;
     assert_eq!(current_url(), "/callback", "scrubbed: {query}");
     assert!(!has_pending(), "pending transaction removed: {query}");
@@ -376,6 +449,7 @@ async fn a_provider_error_redirect_keeps_its_code_and_description() {
         Some("User said no")
     );
     assert!(e.is_instance_of::<js_sys::Error>());
+    assert!(e.is_instance_of::<OAuthError>());
     assert_eq!(get_str(&e, "name").as_deref(), Some("OAuthError"));
     assert!(get_str(&e, "message").unwrap().contains("denied"));
 
@@ -443,12 +517,13 @@ async fn an_unreachable_worker_is_worker_unreachable() {
     let e = rejected(c.restore()).await;
     assert_eq!(code(&e), "worker_unreachable");
     assert!(e.is_instance_of::<js_sys::Error>());
+    assert!(e.is_instance_of::<OAuthError>());
     assert!(
         !get(&e, "cause").is_undefined(),
         "the TypeError is kept as cause"
     );
 
-    let e = rejected(c.login(None)).await;
+    let e = rejected(c.login(&JsValue::UNDEFINED)).await;
     assert_eq!(code(&e), "worker_unreachable");
     assert!(!has_pending());
     reset();
@@ -482,8 +557,7 @@ async fn concurrent_calls_share_one_refresh() {
     )
     .await;
     let refreshed = recorder();
-    c.add_event_listener("tokenRefreshed", refreshed.clone())
-        .unwrap();
+    c.add_event_listener("tokenRefreshed", &refreshed).unwrap();
 
     let (a, b, d) = (
         c.get_access_token(),
@@ -522,7 +596,7 @@ async fn session_ended_during_refresh_logs_out_and_emits() {
     )
     .await;
     let ended = recorder();
-    c.add_event_listener("sessionEnded", ended.clone()).unwrap();
+    c.add_event_listener("sessionEnded", &ended).unwrap();
     let e = rejected(c.get_access_token()).await;
     assert_eq!(code(&e), "session_ended");
     assert!(!c.logged_in());
@@ -544,9 +618,8 @@ async fn fetch_sends_the_bearer_token_and_retries_once_on_invalid_token() {
            "/plain401": {{"status": 401, "headers": {{"WWW-Authenticate": "Bearer realm=\"x\""}}}}"#
     );
     let c = logged_in("at-old", now() + 600.0, &extra).await;
-    let init: web_sys::RequestInit =
-        json(r#"{"method": "POST", "body": "payload"}"#).unchecked_into();
-    let res: web_sys::Response = resolved(c.fetch("/api".into(), Some(init)))
+    let init = json(r#"{"method": "POST", "body": "payload"}"#);
+    let res: web_sys::Response = resolved(c.fetch(&"/api".into(), &init))
         .await
         .unchecked_into();
     assert_eq!(res.status(), 200);
@@ -563,7 +636,7 @@ async fn fetch_sends_the_bearer_token_and_retries_once_on_invalid_token() {
     assert_eq!(get_str(&calls()[3], "method").as_deref(), Some("POST"));
 
     // A 401 that is not invalid_token is handed back as it is, without a refresh.
-    let res: web_sys::Response = resolved(c.fetch("/plain401".into(), None))
+    let res: web_sys::Response = resolved(c.fetch(&"/plain401".into(), &JsValue::UNDEFINED))
         .await
         .unchecked_into();
     assert_eq!(res.status(), 401);
@@ -581,13 +654,13 @@ async fn logout_forgets_the_session_and_emits() {
     )
     .await;
     let out = recorder();
-    c.add_event_listener("logout", out.clone()).unwrap();
+    c.add_event_listener("logout", &out).unwrap();
     resolved(c.logout()).await;
     assert!(!c.logged_in());
     assert_eq!(paths(), ["/auth/session", "/auth/logout"]);
     assert_eq!(js_sys::Array::from(&get(&out, "seen")).length(), 1);
     // Removed listeners are not called.
-    c.remove_event_listener("logout", out.clone()).unwrap();
+    c.remove_event_listener("logout", &out).unwrap();
     resolved(c.logout()).await;
     assert_eq!(js_sys::Array::from(&get(&out, "seen")).length(), 1);
     reset();
@@ -624,17 +697,19 @@ async fn opt_in_storage_persists_the_token_view() {
 
 #[wasm_bindgen_test]
 fn bad_options_and_event_names_throw_typed_errors() {
+    reset();
     for options in [
         r#"{}"#,
         r#"{"worker": ""}"#,
         r#"{"worker": "/auth", "storage": "disk"}"#,
         r#"{"worker": "/auth", "refreshLeewaySeconds": -1}"#,
     ] {
-        let e = OAuthClient::new(json(options).unchecked_into())
-            .err()
-            .expect(options);
+        let e = OAuthClient::new(&json(options)).err().expect(options);
         assert_eq!(code(&e), "invalid_options", "{options}");
     }
-    let e = client().add_event_listener("logn", recorder()).unwrap_err();
+    reset();
+    let e = client()
+        .add_event_listener("logn", &recorder())
+        .unwrap_err();
     assert_eq!(code(&e), "unknown_event");
 }

@@ -1,11 +1,10 @@
-
 /** Options of `new OAuthClient(options)`. */
 export interface OAuthClientOptions {
   /** Where the oauth-edge Worker's endpoints live: a path such as `"/auth"` (same origin), or an absolute URL of an origin the Worker allows. */
   worker: string;
   /** The provider configured in the Worker to log in with (the Worker's first one when omitted). */
   provider?: string;
-  /** Where the token view is kept: `"memory"` (default; restored after a reload through the Worker), or opt-in `"session"` / `"local"` storage. */
+  /** Where the token view is kept: `"memory"` (default; after a reload `restore()` asks the Worker), or opt-in `"session"` / `"local"` storage. */
   storage?: "memory" | "session" | "local";
   /** Refresh this many seconds before the access token expires (default 60). */
   refreshLeewaySeconds?: number;
@@ -21,11 +20,11 @@ export interface LoginOptions {
 
 /** What `handleCallback()` resolves to. */
 export interface CallbackResult {
-  /** A same-origin path (`"/"` when the recorded one was not). Navigate there. */
+  /** A same-origin path (`"/"` when the recorded one was not): navigate there. */
   returnTo: string;
 }
 
-/** The logged-in user, as the Worker describes them (OpenID Connect claims when available). */
+/** The logged-in user as the Worker describes them (OpenID Connect claims when available). */
 export interface User {
   sub?: string;
   name?: string;
@@ -59,9 +58,10 @@ export type ClientErrorCode =
   | "state_used"
   | "issuer_mismatch"
   | "not_logged_in"
-  | "fetch_failed";
+  | "fetch_failed"
+  | "unexpected_error";
 
-/** Codes the Worker answers with (see the Worker API). */
+/** Codes the Worker answers with (docs/worker-api.md). */
 export type WorkerErrorCode =
   | "bad_request"
   | "unknown_provider"
@@ -87,25 +87,27 @@ export type AuthorizationErrorCode =
   | "server_error"
   | "temporarily_unavailable";
 
+/** Any code an `OAuthError` can carry (a provider may send codes of its own). */
 export type OAuthErrorCode = ClientErrorCode | WorkerErrorCode | AuthorizationErrorCode | (string & {});
 
-/** Every error the client throws, rejects with or emits: a JS `Error` named `"OAuthError"`. */
-export interface OAuthError extends Error {
-  name: "OAuthError";
+/** Every error the client throws, rejects with or emits. */
+export declare class OAuthError extends Error {
+  private constructor();
+  readonly name: "OAuthError";
   /** Stable code to switch on. */
-  code: OAuthErrorCode;
+  readonly code: OAuthErrorCode;
   /** What happened and what to do, in plain words. */
-  message: string;
+  readonly message: string;
   /** HTTP status of the Worker's answer, when the error came from it. */
-  status?: number;
+  readonly status?: number;
   /** The provider's RFC 6749 error code, when the provider said something. */
-  error?: string;
-  /** The provider's `error_description`, kept as sent. */
-  errorDescription?: string;
+  readonly error?: string;
+  /** The provider's `error_description`, as sent. */
+  readonly errorDescription?: string;
   /** The provider's `error_uri`. */
-  errorUri?: string;
-  /** The underlying JS error (e.g. the `TypeError` of a failed `fetch`). */
-  cause?: unknown;
+  readonly errorUri?: string;
+  /** The underlying error (e.g. the `TypeError` of a failed `fetch`). */
+  readonly cause?: unknown;
 }
 
 /** Event names and the detail each listener receives. */
@@ -124,7 +126,37 @@ export interface OAuthClientEventMap {
 
 export type OAuthEventType = keyof OAuthClientEventMap;
 
-export interface OAuthClient {
+/** OAuth 2.0 login for a single-page app through the oauth-edge Worker, which holds the client secret and the refresh token. */
+export declare class OAuthClient {
+  /** Throws an `OAuthError` (`invalid_options`) for unusable options. */
+  constructor(options: OAuthClientOptions);
+  /** Starts a login: PKCE verifier and state in this tab, the authorization URL from the Worker, then navigates to the provider. */
+  login(options?: LoginOptions): Promise<void>;
+  /** Whether the page's address is a login redirect (`code` or `error` in the query): call `handleCallback()` then, else `restore()`. */
+  isCallback(): boolean;
+  /** Finishes a login on the redirect page: scrubs the address bar, checks `state` and `iss`, redeems the code through the Worker. */
+  handleCallback(): Promise<CallbackResult>;
+  /** Asks the Worker who is logged in (after a reload): the user (`{}` when the provider describes none), or `null`. */
+  restore(): Promise<User | null>;
+  /** The access token, refreshed first when it expires within `refreshLeewaySeconds` (one refresh for all callers and tabs). */
+  getAccessToken(): Promise<string>;
+  /** Refreshes the access token now, joining a refresh already running. */
+  refresh(): Promise<TokenInfo>;
+  /** `fetch` with `Authorization: Bearer <token>`; on a 401 `invalid_token`, one refresh and one resend. */
+  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+  /** Logs out at the Worker (which revokes the refresh token) and forgets the session here. */
+  logout(): Promise<void>;
+  /** Whether an access token is held. */
+  readonly loggedIn: boolean;
+  /** The logged-in user, or `null`. */
+  readonly user: User | null;
+  /** The granted scope (space-separated), or `null`. */
+  readonly scope: string | null;
+  /** When the access token expires (UNIX seconds), or `null`. */
+  readonly expiresAt: number | null;
   addEventListener<K extends OAuthEventType>(type: K, listener: (detail: OAuthClientEventMap[K]) => void): void;
   removeEventListener<K extends OAuthEventType>(type: K, listener: (detail: OAuthClientEventMap[K]) => void): void;
 }
+
+/** @internal Wires in the wasm core (done by the package entry). */
+export declare function useCore(core: unknown): void;

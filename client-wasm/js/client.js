@@ -1,0 +1,422 @@
+// oauth-edge: the browser shell around the wasm protocol core (src/, oauth-edge-shared).
+//
+// This file does the I/O only: fetch to the Worker (docs/worker-api.md), sessionStorage, the
+// address bar, Web Locks, promises and listeners. PKCE, state, parsing and checking the redirect,
+// the return path and the words of every error come from the core.
+
+/** @type {import("./core.js")} */
+let core;
+
+/** Wires in the wasm core (the package entry does this; tests pass their own). */
+export function useCore(c) {
+  core = c;
+}
+
+const PENDING = "oauth-edge:pending";
+const USED = "oauth-edge:used-state";
+const TOKEN = "oauth-edge:token";
+const REFRESH_LOCK = "oauth-edge-refresh";
+// The authorization-response parameters (RFC 6749 §4.1.2, RFC 9207) scrubbed from the address bar.
+const CALLBACK_PARAMS = ["code", "state", "iss", "error", "error_description", "error_uri"];
+const EVENTS = ["login", "tokenRefreshed", "sessionEnded", "logout", "error"];
+
+/** Every error the client throws, rejects with or emits. */
+export class OAuthError extends Error {
+  constructor(code, message, fields = {}) {
+    super(message || core.errorMessage(code), "cause" in fields ? { cause: fields.cause } : undefined);
+    this.name = "OAuthError";
+    this.code = code;
+    for (const key of ["status", "error", "errorDescription", "errorUri"]) {
+      if (fields[key] != null) this[key] = fields[key];
+    }
+  }
+}
+
+const fail = (code, fields) => new OAuthError(code, "", fields);
+
+// ---- browser pieces ----------------------------------------------------------------------------
+
+function area(kind) {
+  try {
+    return kind === "local" ? localStorage : sessionStorage;
+  } catch {
+    return null; // storage blocked by the browser's settings
+  }
+}
+function read(kind, key) {
+  try {
+    return area(kind)?.getItem(key) ?? null;
+  } catch {
+    return null;
+  }
+}
+function write(kind, key, value) {
+  try {
+    area(kind).setItem(key, value);
+  } catch (cause) {
+    throw fail("storage_unavailable", { cause });
+  }
+}
+function remove(kind, key) {
+  try {
+    area(kind)?.removeItem(key);
+  } catch {
+    // nothing stored where nothing can be stored
+  }
+}
+function parseJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+function randomBytes() {
+  try {
+    return crypto.getRandomValues(new Uint8Array(32));
+  } catch (cause) {
+    throw fail("crypto_unavailable", { cause });
+  }
+}
+function isHttpUrl(url) {
+  try {
+    return /^https?:$/.test(new URL(url).protocol);
+  } catch {
+    return false;
+  }
+}
+/** Removes the callback parameters from the address bar, keeping the rest and the history state. */
+function scrubAddressBar() {
+  const url = new URL(location.href);
+  for (const name of CALLBACK_PARAMS) url.searchParams.delete(name);
+  history.replaceState(history.state, "", url.href);
+}
+/** A 401 whose challenge (RFC 6750 §3.1) or JSON body says `invalid_token`. */
+async function saysInvalidToken(res) {
+  if (res.status !== 401) return false;
+  if ((res.headers.get("WWW-Authenticate") || "").includes("invalid_token")) return true;
+  if (!(res.headers.get("Content-Type") || "").includes("json")) return false;
+  try {
+    return (await res.clone().json())?.error === "invalid_token";
+  } catch {
+    return false;
+  }
+}
+async function sendWithToken(request, token) {
+  request.headers.set("Authorization", `Bearer ${token}`);
+  try {
+    return await fetch(request);
+  } catch (cause) {
+    throw fail("fetch_failed", { cause });
+  }
+}
+
+/** The Worker's token view, checked: `{access_token, expires_at, scope, user}`. */
+function asView(x) {
+  if (!x || typeof x !== "object" || typeof x.access_token !== "string") return null;
+  return {
+    raw: x,
+    accessToken: x.access_token,
+    expiresAt: typeof x.expires_at === "number" ? x.expires_at : null,
+    scope: typeof x.scope === "string" ? x.scope : null,
+    user: x.user && typeof x.user === "object" ? x.user : null,
+  };
+}
+const info = (v) => ({ expiresAt: v.expiresAt, scope: v.scope, user: v.user });
+const sessionGone = (e) => e.code === "session_ended" || e.code === "no_session";
+
+// ---- the client --------------------------------------------------------------------------------
+
+export class OAuthClient {
+  #worker;
+  #credentials;
+  #provider;
+  #persist;
+  #leeway;
+  #view = null;
+  #refreshing = null;
+  #listeners = new Map(EVENTS.map((e) => [e, new Set()]));
+
+  constructor(options) {
+    const o = options || {};
+    const storage = o.storage ?? "memory";
+    const leeway = o.refreshLeewaySeconds ?? 60;
+    if (
+      typeof o.worker !== "string" || !o.worker ||
+      (o.provider != null && typeof o.provider !== "string") ||
+      !["memory", "session", "local"].includes(storage) ||
+      typeof leeway !== "number" || !(leeway >= 0 && leeway < Infinity)
+    ) {
+      throw fail("invalid_options");
+    }
+    this.#worker = o.worker.replace(/\/+$/, "");
+    let sameOrigin = true;
+    try {
+      sameOrigin = new URL(this.#worker, location.href).origin === location.origin;
+    } catch {
+      // a path that does not parse stays "same origin"; fetch will say what is wrong with it
+    }
+    // A Worker on another origin (allowed by its ALLOWED_ORIGINS) needs its cookie sent.
+    this.#credentials = sameOrigin ? "same-origin" : "include";
+    this.#provider = o.provider ?? null;
+    this.#persist = storage === "memory" ? null : storage;
+    this.#leeway = leeway;
+    if (this.#persist) this.#view = asView(parseJson(read(this.#persist, TOKEN)));
+  }
+
+  /** Starts a login and navigates to the provider. */
+  login(options) {
+    return this.#run(async () => {
+      const o = options || {};
+      const provider = o.provider ?? this.#provider;
+      const pkce = core.beginLogin(randomBytes(), randomBytes());
+      const body = { state: pkce.state, code_challenge: pkce.challenge };
+      if (provider) body.provider = provider;
+      const answer = await this.#post("/login", body);
+      const url = answer.authorization_url;
+      if (typeof url !== "string") throw fail("worker_bad_response");
+      if (!isHttpUrl(url)) throw fail("unsafe_authorization_url");
+      // ONE pending login per tab: a new one replaces the old.
+      write("session", PENDING, JSON.stringify({
+        state: pkce.state,
+        verifier: pkce.verifier,
+        returnTo: o.returnTo ?? location.pathname + location.search + location.hash,
+        issuer: typeof answer.issuer === "string" ? answer.issuer : null,
+        provider: typeof answer.provider === "string" ? answer.provider : provider,
+      }));
+      location.assign(url);
+    });
+  }
+
+  /** Whether the page's address is a login redirect (`code` or `error` in the query). */
+  isCallback() {
+    return core.isCallback(location.search);
+  }
+
+  /** Finishes a login on the redirect page. */
+  handleCallback() {
+    return this.#run(async () => {
+      const query = location.search;
+      scrubAddressBar(); // first of all, before any request
+      const pending = parseJson(read("session", PENDING));
+      remove("session", PENDING); // single use, whatever happens next
+      const checked = core.checkCallback(query, pending, read("session", USED));
+      if (checked.consumedState) {
+        try {
+          write("session", USED, checked.consumedState);
+        } catch {
+          // without storage a replay reads as unknown_state: still refused
+        }
+      }
+      if (checked.error) throw new OAuthError(checked.error.code, checked.error.message, checked.error);
+      const view = asView(await this.#post("/token", checked.request));
+      if (!view) throw fail("worker_bad_response");
+      this.#hold(view);
+      this.#emit("login", info(view));
+      return { returnTo: checked.returnTo };
+    });
+  }
+
+  /** Asks the Worker for the session: the user (`{}` if undescribed), or `null` without one. */
+  restore() {
+    return this.#run(async () => {
+      let view;
+      try {
+        view = asView(await this.#post("/session"));
+      } catch (e) {
+        if (!sessionGone(e)) throw e;
+        this.#forget();
+        return null;
+      }
+      if (!view) throw fail("worker_bad_response");
+      this.#hold(view);
+      return view.user ?? {};
+    });
+  }
+
+  /** The access token, refreshed first when it expires within `refreshLeewaySeconds`. */
+  getAccessToken() {
+    return this.#run(() => this.#token());
+  }
+
+  /** Refreshes now (joining a refresh already running). */
+  refresh() {
+    return this.#run(() => this.#refresh());
+  }
+
+  /** `fetch` with the access token; one refresh and one resend on a 401 `invalid_token`. */
+  fetch(input, init) {
+    return this.#run(async () => {
+      let request, spare;
+      try {
+        request = new Request(input, init);
+        spare = request.clone(); // a body is read once: an unsent copy for the resend
+      } catch (cause) {
+        throw fail("fetch_failed", { cause });
+      }
+      const token = await this.#token();
+      const res = await sendWithToken(request, token);
+      if (!(await saysInvalidToken(res))) return res;
+      // Refresh unless another call already replaced the token this request used.
+      if (this.#heldToken() === token) await this.#refresh();
+      return sendWithToken(spare, this.#heldToken());
+    });
+  }
+
+  /** Logs out at the Worker and forgets the session here (even if the Worker is unreachable). */
+  logout() {
+    return this.#run(async () => {
+      try {
+        await this.#post("/logout");
+      } finally {
+        this.#forget();
+        this.#emit("logout", undefined);
+      }
+    });
+  }
+
+  get loggedIn() {
+    return this.#view !== null;
+  }
+  get user() {
+    return this.#view?.user ?? null;
+  }
+  get scope() {
+    return this.#view?.scope ?? null;
+  }
+  get expiresAt() {
+    return this.#view?.expiresAt ?? null;
+  }
+
+  addEventListener(type, listener) {
+    this.#listenersOf(type).add(listener);
+  }
+  removeEventListener(type, listener) {
+    this.#listenersOf(type).delete(listener);
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  #listenersOf(type) {
+    const set = this.#listeners.get(type);
+    if (!set) throw fail("unknown_event");
+    return set;
+  }
+
+  #emit(type, detail) {
+    for (const fn of [...this.#listeners.get(type)]) {
+      try {
+        fn(detail);
+      } catch (e) {
+        queueMicrotask(() => {
+          throw e; // reported like a DOM listener's exception, without stopping the others
+        });
+      }
+    }
+  }
+
+  /** Runs an operation; a failure rejects with an OAuthError and is emitted as `error`. */
+  async #run(op) {
+    try {
+      return await op();
+    } catch (e) {
+      const err = e instanceof OAuthError ? e : fail("unexpected_error", { cause: e });
+      this.#emit("error", err);
+      throw err;
+    }
+  }
+
+  async #post(path, body) {
+    const headers = { "X-OAuth-Edge": "1" };
+    if (body) headers["Content-Type"] = "application/json";
+    let res;
+    try {
+      res = await fetch(this.#worker + path, {
+        method: "POST",
+        credentials: this.#credentials,
+        headers,
+        body: body ? JSON.stringify(body) : undefined,
+      });
+    } catch (cause) {
+      throw fail("worker_unreachable", { cause });
+    }
+    let data = null;
+    try {
+      data = await res.json();
+    } catch {
+      // not JSON: handled below
+    }
+    if (res.ok && data && typeof data === "object") return data;
+    if (!res.ok && data && typeof data.code === "string") {
+      throw new OAuthError(data.code, typeof data.message === "string" ? data.message : "", {
+        status: res.status,
+        error: data.error,
+        errorDescription: data.error_description,
+      });
+    }
+    throw fail("worker_bad_response", { status: res.status });
+  }
+
+  #hold(view) {
+    this.#view = view;
+    if (this.#persist) {
+      try {
+        write(this.#persist, TOKEN, JSON.stringify(view.raw));
+      } catch {
+        // persistence is best effort: memory still holds the view
+      }
+    }
+  }
+
+  #forget() {
+    this.#view = null;
+    if (this.#persist) remove(this.#persist, TOKEN);
+  }
+
+  #heldToken() {
+    if (!this.#view) throw fail("not_logged_in");
+    return this.#view.accessToken;
+  }
+
+  async #token() {
+    const v = this.#view;
+    if (!v) throw fail("not_logged_in");
+    if (v.expiresAt === null || v.expiresAt - this.#leeway > Date.now() / 1000) return v.accessToken;
+    await this.#refresh();
+    return this.#heldToken();
+  }
+
+  /** One refresh per tab (callers share the promise) and per origin (a Web Lock around it). */
+  #refresh() {
+    this.#refreshing ??= this.#locked(() => this.#refreshOnce()).finally(() => {
+      this.#refreshing = null;
+    });
+    return this.#refreshing;
+  }
+
+  #locked(work) {
+    const locks = globalThis.navigator?.locks;
+    // Without Web Locks the Worker's held_expires_at rule still serves one token to every tab.
+    return locks ? locks.request(REFRESH_LOCK, work) : work();
+  }
+
+  async #refreshOnce() {
+    const body = {};
+    if (this.#view?.expiresAt != null) body.held_expires_at = this.#view.expiresAt;
+    let view;
+    try {
+      view = asView(await this.#post("/refresh", body));
+    } catch (e) {
+      if (sessionGone(e)) {
+        this.#forget();
+        this.#emit("sessionEnded", e);
+      }
+      throw e;
+    }
+    if (!view) throw fail("worker_bad_response");
+    this.#hold(view);
+    const i = info(view);
+    this.#emit("tokenRefreshed", i);
+    return i;
+  }
+}

@@ -1,0 +1,7 @@
+export { default, initSync } from "./core/oauth_edge.js";
+export type { InitInput, InitOutput, SyncInitInput } from "./core/oauth_edge.js";
+export { OAuthClient, OAuthError } from "./client.js";
+export type {
+  AuthorizationErrorCode, CallbackResult, ClientErrorCode, LoginOptions, OAuthClientEventMap,
+  OAuthClientOptions, OAuthErrorCode, OAuthEventType, TokenInfo, User, WorkerErrorCode,
+} from "./client.js";
