@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Builds the npm package `oauth-edge` into client-wasm/pkg/ and copies its plain-ESM build to
+# www/vendor/oauth-edge/ for the demo.
+#
+#   pkg/index.js      bundler entry  (import "oauth-edge"):     client.js + core/ (--target bundler)
+#   pkg/web/index.js  plain ESM      (import "oauth-edge/web"): client.js + core/ (--target web),
+#                                     default export init() loads web/core/oauth_edge_bg.wasm
+#
+# client.js is the JS shell (client-wasm/js/), core/ the wasm protocol core (client-wasm/src/).
+# Each .wasm goes through wasm-opt -Oz (binaryen 132 from npm: Debian's is too old).
+# The JS is minified with esbuild 0.28.2 (root node_modules, or npm into /tmp as a fallback).
+# Env: OAUTH_EDGE_CLIENT_TARGET_DIR (default target/client), WASM_OPT / ESBUILD (tools to use).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+WBG_VERSION=0.2.130
+BINARYEN_VERSION=132.0.0
+ESBUILD_VERSION=0.28.2
+TARGET_DIR="${OAUTH_EDGE_CLIENT_TARGET_DIR:-$ROOT/target/client}"
+PKG="$ROOT/client-wasm/pkg"
+VENDOR="$ROOT/www/vendor/oauth-edge"
+
+# --- tools ---------------------------------------------------------------------------------------
+have_wbg="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)"
+if [ "$have_wbg" != "$WBG_VERSION" ]; then
+  echo "build-client: installing wasm-bindgen-cli $WBG_VERSION (had: ${have_wbg:-none}; ~3.5 min)" >&2
+  cargo install wasm-bindgen-cli --version "$WBG_VERSION"
+fi
+
+find_wasm_opt() {
+  local c
+  for c in "${WASM_OPT:-}" "$ROOT/node_modules/binaryen/bin/wasm-opt" \
+           "/tmp/oauth-edge-build-tools/node_modules/binaryen/bin/wasm-opt"; do
+    if [ -n "$c" ] && [ -x "$c" ] && "$c" --version 2>/dev/null | grep -q "version ${BINARYEN_VERSION%%.*}"; then
+      echo "$c"; return 0
+    fi
+  done
+  return 1
+}
+FALLBACK=/tmp/oauth-edge-build-tools
+if ! WASM_OPT_BIN="$(find_wasm_opt)"; then
+  echo "build-client: installing binaryen@$BINARYEN_VERSION from npm into $FALLBACK" >&2
+  npm install --silent --no-audit --no-fund --prefix "$FALLBACK" "binaryen@$BINARYEN_VERSION" >&2
+  WASM_OPT_BIN="$(find_wasm_opt)"
+fi
+
+find_esbuild() {
+  local c
+  for c in "${ESBUILD:-}" "$ROOT/node_modules/.bin/esbuild" "$FALLBACK/node_modules/.bin/esbuild"; do
+    if [ -n "$c" ] && [ -x "$c" ] && [ "$("$c" --version 2>/dev/null)" = "$ESBUILD_VERSION" ]; then
+      echo "$c"; return 0
+    fi
+  done
+  return 1
+}
+if ! ESBUILD_BIN="$(find_esbuild)"; then
+  echo "build-client: installing esbuild@$ESBUILD_VERSION from npm into $FALLBACK" >&2
+  npm install --silent --no-audit --no-fund --prefix "$FALLBACK" "esbuild@$ESBUILD_VERSION" >&2
+  ESBUILD_BIN="$(find_esbuild)"
+fi
+
+# --- build ---------------------------------------------------------------------------------------
+# Its own target dir: the compact SHA-256 backend flag and the release wasm must not fight the
+# workspace's other wasm32 builds over one set of artifacts.
+export CARGO_TARGET_DIR="$TARGET_DIR"
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS='--cfg getrandom_backend="wasm_js" --cfg sha2_backend_soft="compact"'
+cargo build -p oauth-edge-client --release --target wasm32-unknown-unknown
+WASM="$TARGET_DIR/wasm32-unknown-unknown/release/oauth_edge_client.wasm"
+
+rm -rf "$PKG"
+mkdir -p "$PKG/core" "$PKG/web/core"
+wasm-bindgen --target bundler --out-dir "$PKG/core" --out-name oauth_edge "$WASM"
+wasm-bindgen --target web --out-dir "$PKG/web/core" --out-name oauth_edge "$WASM"
+
+# The features rustc 1.95 enables by default for wasm32-unknown-unknown.
+for f in "$PKG/core/oauth_edge_bg.wasm" "$PKG/web/core/oauth_edge_bg.wasm"; do
+  "$WASM_OPT_BIN" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue "$f" -o "$f"
+done
+
+# The JS shell and the two entries (bundler at the root, plain ESM under web/).
+JS="$ROOT/client-wasm/js"
+cp "$JS/client.js" "$JS/client.d.ts" "$JS/index.js" "$JS/index.d.ts" "$PKG/"
+cp "$JS/client.js" "$JS/client.d.ts" "$PKG/web/"
+cp "$JS/web.js" "$PKG/web/index.js"
+cp "$JS/web.d.ts" "$PKG/web/index.d.ts"
+
+# What the browser loads is minified (readable sources: client-wasm/js/, and the .d.ts files).
+find "$PKG" -name '*.js' -print0 | while IFS= read -r -d '' f; do
+  "$ESBUILD_BIN" --minify --format=esm --legal-comments=none --log-level=warning "$f" --outfile="$f.min"
+  mv "$f.min" "$f"
+done
+
+VERSION="$(sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -n1)"
+cat > "$PKG/package.json" <<JSON
+{
+  "name": "oauth-edge",
+  "version": "$VERSION",
+  "description": "OAuth 2.0 login for single-page apps, through a Cloudflare Worker that keeps the client secret and refresh tokens.",
+  "license": "MIT OR Apache-2.0",
+  "type": "module",
+  "main": "./index.js",
+  "module": "./index.js",
+  "types": "./index.d.ts",
+  "exports": {
+    ".": {
+      "types": "./index.d.ts",
+      "import": "./index.js"
+    },
+    "./web": {
+      "types": "./web/index.d.ts",
+      "import": "./web/index.js"
+    },
+    "./web/core/oauth_edge_bg.wasm": "./web/core/oauth_edge_bg.wasm",
+    "./package.json": "./package.json"
+  },
+  "files": ["index.js", "index.d.ts", "client.js", "client.d.ts", "core/", "web/", "README.md"],
+  "sideEffects": ["./index.js", "./web/index.js", "./core/oauth_edge.js", "./web/core/oauth_edge.js"]
+}
+JSON
+cp "$ROOT/client-wasm/README.md" "$PKG/README.md"
+
+rm -rf "$VENDOR"
+mkdir -p "$VENDOR"
+cp -r "$PKG/web/." "$VENDOR/"
+echo "build-client: $PKG and $VENDOR ready"
