@@ -63,6 +63,9 @@ extern "C" {
     #[wasm_bindgen(js_name = currentUrl)]
     fn current_url() -> String;
     fn recorder() -> Function;
+    #[wasm_bindgen(js_name = holdLock)]
+    fn hold_lock(name: &str) -> Promise;
+    fn sleep(ms: u32) -> Promise;
 }
 
 // ---- helpers ----------------------------------------------------------------------------------
@@ -583,6 +586,33 @@ async fn concurrent_calls_share_one_refresh() {
     assert!(get(&info, "expiresAt").as_f64().is_some());
     assert!(get(&info, "access_token").is_undefined());
     assert_eq!(calls().len(), 3);
+    reset();
+}
+
+#[wasm_bindgen_test]
+async fn a_refresh_waits_for_another_tab_holding_the_refresh_lock() {
+    reset();
+    let fresh = view("at-new", now() + 600.0);
+    let c = logged_in(
+        "at-old",
+        now() + 600.0,
+        &format!(r#", "/auth/refresh": {{"body": {fresh}}}"#),
+    )
+    .await;
+    // Another tab is refreshing: it holds the lock.
+    let release: Function = resolved(hold_lock("oauth-edge-refresh"))
+        .await
+        .unchecked_into();
+    let pending = c.refresh();
+    resolved(sleep(100)).await;
+    assert_eq!(
+        paths(),
+        ["/auth/session"],
+        "no refresh while another tab holds the lock"
+    );
+    release.call0(&JsValue::UNDEFINED).unwrap();
+    resolved(pending).await;
+    assert_eq!(paths(), ["/auth/session", "/auth/refresh"]);
     reset();
 }
 

@@ -76,3 +76,15 @@ export function recorder() {
   return fn;
 }
 
+
+/** Takes the Web Lock `name` as another tab would; resolves to a function that releases it. */
+export function holdLock(name) {
+  return new Promise((granted) => {
+    navigator.locks.request(name, () => new Promise((release) => granted(release)));
+  });
+}
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
