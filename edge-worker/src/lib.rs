@@ -11,6 +11,7 @@ mod csrf;
 mod demo_config;
 mod entropy;
 mod error;
+mod refresh_lock;
 mod reply;
 mod routes;
 mod seal;

@@ -429,6 +429,25 @@ describe("refresh", () => {
     assert.equal(await refreshCount(), n + 2);
   });
 
+  test("concurrent refreshes of one session: one call at the provider, one token for all", async () => {
+    const s = await logIn("together");
+    await new Promise((r) => setTimeout(r, 1100));
+    const n = await refreshCount();
+    const held = { held_expires_at: s.view.expires_at };
+    const pair = await Promise.all([1, 2].map(() => call("/auth/refresh", { cookie: s.cookie, body: held })));
+    for (const res of pair) assert.equal(res.status, 200, res.text);
+    assert.equal(pair[1].json.access_token, pair[0].json.access_token);
+    assert.equal(await refreshCount(), n + 1);
+    // Without held_expires_at, a refresh that waited for another one reuses its tokens too (a
+    // second use of the rotated refresh token would make the provider revoke the grant).
+    const again = await Promise.all([1, 2, 3].map(() => call("/auth/refresh", { cookie: s.cookie, body: {} })));
+    for (const res of again) assert.equal(res.status, 200, res.text);
+    assert.equal(new Set(again.map((r) => r.json.access_token)).size, 1);
+    assert.notEqual(again[0].json.access_token, pair[0].json.access_token);
+    assert.equal(await refreshCount(), n + 2);
+    assert.equal((await call("/auth/session", { cookie: s.cookie })).status, 200);
+  });
+
   test("token endpoint 500: provider_unavailable, the session survives", async () => {
     const s = await logIn("flaky");
     await idpHook("/__test/fail-token", { status: 500, grant_type: "refresh_token" });

@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::Call;
 use crate::error::WorkerError;
+use crate::refresh_lock::Turn;
 use crate::reply::Reply;
 use crate::store::SessionId;
 use crate::upstream;
@@ -47,15 +48,26 @@ pub(crate) async fn current_session(
     Ok((id, record))
 }
 
-/// Refreshes `record` at its provider and stores the result. Ends the session (deletes it) when
-/// the provider refuses the grant, or when there is nothing to refresh with and the access token
-/// has expired.
+/// Refreshes `seen` (the record the caller read) at its provider and stores the result. Waits for
+/// any refresh of the same session already running in this isolate and then reuses its tokens
+/// (see [`crate::refresh_lock`]). Ends the session (deletes it) when the provider refuses the
+/// grant, or when there is nothing to refresh with and the access token has expired.
 pub(crate) async fn renew(
     call: &Call<'_>,
     id: &SessionId,
-    mut record: SessionRecord,
+    seen: SessionRecord,
 ) -> Result<SessionRecord, WorkerError> {
     let store = call.store()?;
+    let _turn = Turn::take(&id.kv_key()).await?;
+    let mut record = match store.load(id, call.now).await? {
+        Some(current)
+            if current.access_token != seen.access_token && !current.needs_refresh(call.now) =>
+        {
+            return Ok(current); // refreshed by another call while this one waited
+        }
+        Some(current) => current,
+        None => return Err(WorkerError::NoSession), // ended or logged out meanwhile
+    };
     let provider = call.config.provider(Some(&record.provider));
     let (Some(refresh_token), Ok(provider)) = (record.refresh_token.clone(), provider) else {
         if call.now < record.expires_at {
