@@ -27,6 +27,12 @@ export const WRANGLER_ENV = {
   NO_COLOR: "1",
 };
 
+/** One dotenv line. Single quotes keep the value literal (dotenv unescapes nothing inside them). */
+function envLine(key, value) {
+  if (value.includes("'") || value.includes("\n")) throw new Error(`${key}: value cannot go in a .env file`);
+  return `${key}='${value}'`;
+}
+
 /** Reads the authorization server's metadata (OIDC discovery / RFC 8414). */
 export async function discover(issuer) {
   const res = await fetch(`${issuer}/.well-known/openid-configuration`);
@@ -90,7 +96,7 @@ export async function startStack(opts = {}) {
     const envFile = join(stateDir, "worker.env");
     writeFileSync(
       envFile,
-      Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(String(v))}`).join("\n") + "\n",
+      Object.entries(vars).map(([k, v]) => envLine(k, String(v))).join("\n") + "\n",
       { mode: 0o600 },
     );
     worker = await startProcess(
