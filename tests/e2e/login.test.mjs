@@ -260,17 +260,18 @@ describe("bad input: a clear typed error and no half-made session", () => {
 
   test("a code redeemed without the browser's transaction cookie", async () => {
     const { context, page } = await openApp();
+    // Stop the provider's redirect before it reaches the app, keeping its URL (code + state).
     let callback;
     await page.route("**/callback?**", async (route) => {
       callback = route.request().url();
-      await route.fulfill({ status: 204 });
+      await route.abort("aborted");
     });
     await page.click("#login");
     await signInAtIdp(page, "dave");
-    await page.waitForFunction(() => true);
-    for (let i = 0; i < 100 && !callback; i++) await page.waitForTimeout(100);
+    for (let i = 0; i < 150 && !callback; i++) await page.waitForTimeout(100);
     assert.ok(callback, "the provider redirected back");
     await page.unroute("**/callback?**");
+    // Another browser (no transaction cookie) presents the code: refused.
     await context.clearCookies({ name: TX_COOKIE });
     await page.goto(callback);
     assert.equal(await errorCode(page), "no_transaction");
