@@ -4,7 +4,7 @@
 // address bar, Web Locks, promises and listeners. PKCE, state, parsing and checking the redirect,
 // the return path and the words of every error come from the core.
 
-/** @type {import("./core.js")} */
+/** @type {typeof import("./core/oauth_edge.js")} */
 let core;
 
 /** Wires in the wasm core (the package entry does this; tests pass their own). */
