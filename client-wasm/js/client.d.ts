@@ -8,6 +8,8 @@ export interface OAuthClientOptions {
   storage?: "memory" | "session" | "local";
   /** Refresh this many seconds before the access token expires (default 60). */
   refreshLeewaySeconds?: number;
+  /** The Worker's API proxy prefix (`API_PREFIX`), resolved against the Worker's URL (default `"/api"`). */
+  api?: string;
 }
 
 /** Options of `client.login(options)`. */
@@ -16,6 +18,21 @@ export interface LoginOptions {
   returnTo?: string;
   /** Overrides the client's `provider` for this login. */
   provider?: string;
+  /** A named authorization endpoint of the provider (e.g. Paysera's locale `"lt"`); an unknown name uses the default. */
+  variant?: string;
+}
+
+/** Options of `client.loginWithPassword(options)` and `client.register(options)`. */
+export interface CredentialsOptions {
+  username: string;
+  password: string;
+  /** Overrides the client's `provider`. */
+  provider?: string;
+}
+
+/** What `client.register()` resolves to (then log in: the provider does not sign the user in). */
+export interface Registration {
+  registered: true;
 }
 
 /** What `handleCallback()` resolves to. */
@@ -59,6 +76,7 @@ export type ClientErrorCode =
   | "issuer_mismatch"
   | "not_logged_in"
   | "fetch_failed"
+  | "token_not_available"
   | "unexpected_error";
 
 /** Codes the Worker answers with (docs/worker-api.md). */
@@ -75,7 +93,13 @@ export type WorkerErrorCode =
   | "provider_rejected"
   | "provider_unavailable"
   | "invalid_token_response"
-  | "config_error";
+  | "config_error"
+  | "password_grant_disabled"
+  | "login_failed"
+  | "registration_failed"
+  | "registration_unavailable"
+  | "method_not_allowed"
+  | "bad_path";
 
 /** RFC 6749 §4.1.2.1 codes of a provider's error redirect (the error's `code` is the provider's own). */
 export type AuthorizationErrorCode =
@@ -98,7 +122,7 @@ export declare class OAuthError extends Error {
   readonly code: OAuthErrorCode;
   /** What happened and what to do, in plain words. */
   readonly message: string;
-  /** HTTP status of the Worker's answer, when the error came from it. */
+  /** HTTP status of the Worker's answer, when the error came from it (for `registration_failed`, the provider's). */
   readonly status?: number;
   /** The provider's RFC 6749 error code, when the provider said something. */
   readonly error?: string;
@@ -112,7 +136,7 @@ export declare class OAuthError extends Error {
 
 /** Event names and the detail each listener receives. */
 export interface OAuthClientEventMap {
-  /** `handleCallback()` completed a login. */
+  /** `handleCallback()` or `loginWithPassword()` completed a login. */
   login: TokenInfo;
   /** A refresh gave a new access token. */
   tokenRefreshed: TokenInfo;
@@ -130,20 +154,34 @@ export type OAuthEventType = keyof OAuthClientEventMap;
 export declare class OAuthClient {
   /** Throws an `OAuthError` (`invalid_options`) for unusable options. */
   constructor(options: OAuthClientOptions);
-  /** Starts a login: PKCE verifier and state in this tab, the authorization URL from the Worker, then navigates to the provider. */
+  /** Starts a login: PKCE verifier and state in this tab, the authorization URL from the Worker, then navigates to the provider.
+   * For a provider whose tokens the Worker receives in the redirect, no login is kept in the tab: the Worker sends the browser to `returnTo`, where `restore()` finds the session. */
   login(options?: LoginOptions): Promise<void>;
-  /** Whether the page's address is a login redirect (`code` or `error` in the query): call `handleCallback()` then, else `restore()`. */
+  /** Logs in with a username and password through the Worker (`POST /auth/password`; only providers configured with `allow_password_grant`).
+   * Rejects with `login_failed` (the provider's `error` / `errorDescription` kept) or `password_grant_disabled`. */
+  loginWithPassword(options: CredentialsOptions): Promise<TokenInfo>;
+  /** Registers a user at the provider (`POST /auth/register`). Rejects with `registration_failed` (the provider's `status`, `error`, `errorDescription`) or `registration_unavailable`. */
+  register(options: CredentialsOptions): Promise<Registration>;
+  /** Whether the page's address is a login redirect (`code`, the provider's code parameter, or `error` in the query) or the Worker's failure redirect (`oauth_edge_error`): call `handleCallback()` then, else `restore()`. */
   isCallback(): boolean;
-  /** Finishes a login on the redirect page: scrubs the address bar, checks `state` and `iss`, redeems the code through the Worker. */
+  /** Finishes a login on the redirect page: scrubs the address bar, checks `state` and `iss`, redeems the code through the Worker.
+   * On the Worker's failure redirect (`?oauth_edge_error=<code>`) scrubs it and rejects with that code. */
   handleCallback(): Promise<CallbackResult>;
-  /** Asks the Worker who is logged in (after a reload): the user (`{}` when the provider describes none), or `null`. */
+  /** Asks the Worker who is logged in (after a reload): the user (`{}` when the provider describes none), or `null`.
+   * On the Worker's failure redirect, scrubs it, asks for the session all the same, then rejects with that code. */
   restore(): Promise<User | null>;
-  /** The access token, refreshed first when it expires within `refreshLeewaySeconds` (one refresh for all callers and tabs). */
+  /** The access token, refreshed first when it expires within `refreshLeewaySeconds` (one refresh for all callers and tabs).
+   * Rejects with `token_not_available` when the session's token stays in the Worker (MAC tokens): use `apiFetch`. */
   getAccessToken(): Promise<string>;
   /** Refreshes the access token now, joining a refresh already running. */
   refresh(): Promise<TokenInfo>;
-  /** `fetch` with `Authorization: Bearer <token>`; on a 401 `invalid_token`, one refresh and one resend. */
+  /** `fetch` with `Authorization: Bearer <token>`; on a 401 `invalid_token`, one refresh and one resend.
+   * A URL under the Worker's API proxy (`/api/…` on its origin) is sent as `apiFetch` sends it. */
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+  /** A request through the Worker's API proxy: `path` below it (`"paysera/user/me"` → `/api/paysera/user/me`), with `X-OAuth-Edge: 1` and the session cookie, never an `Authorization` header.
+   * The Worker attaches the token (signing MAC requests; or a client-credentials token) and refreshes as needed. The upstream's answers resolve as they are;
+   * the Worker's own refusals reject (`no_session`, `session_ended` — which also ends the session here and emits `sessionEnded` — `bad_path`, `method_not_allowed`, …). */
+  apiFetch(path: string, init?: RequestInit): Promise<Response>;
   /** Logs out at the Worker (which revokes the refresh token) and forgets the session here. */
   logout(): Promise<void>;
   /** Whether an access token is held. */

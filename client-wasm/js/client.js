@@ -16,8 +16,9 @@ const PENDING = "oauth-edge:pending";
 const USED = "oauth-edge:used-state";
 const TOKEN = "oauth-edge:token";
 const REFRESH_LOCK = "oauth-edge-refresh";
-// The authorization-response parameters (RFC 6749 §4.1.2, RFC 9207) scrubbed from the address bar.
-const CALLBACK_PARAMS = ["code", "state", "iss", "error", "error_description", "error_uri"];
+// The authorization-response parameters (RFC 6749 §4.1.2, RFC 9207) and the Worker's failure
+// redirect parameter, scrubbed from the address bar (plus a provider's own code parameter).
+const CALLBACK_PARAMS = ["code", "state", "iss", "error", "error_description", "error_uri", "oauth_edge_error"];
 const EVENTS = ["login", "tokenRefreshed", "sessionEnded", "logout", "error"];
 
 /** Every error the client throws, rejects with or emits. */
@@ -86,10 +87,17 @@ function isHttpUrl(url) {
   }
 }
 /** Removes the callback parameters from the address bar, keeping the rest and the history state. */
-function scrubAddressBar() {
+function scrubAddressBar(codeParam) {
   const url = new URL(location.href);
-  for (const name of CALLBACK_PARAMS) url.searchParams.delete(name);
+  for (const name of [...CALLBACK_PARAMS, codeParam]) if (name) url.searchParams.delete(name);
   history.replaceState(history.state, "", url.href);
+}
+/** The Worker's failure redirect (`?oauth_edge_error=`) as an OAuthError, scrubbed; else null. */
+function redirectError() {
+  const code = core.redirectError(location.search);
+  if (!code) return null;
+  scrubAddressBar();
+  return fail(code);
 }
 /** A 401 whose challenge (RFC 6750 §3.1) or JSON body says `invalid_token`. */
 async function saysInvalidToken(res) {
@@ -111,12 +119,13 @@ async function sendWithToken(request, token) {
   }
 }
 
-/** The Worker's token view, checked: `{access_token, expires_at, scope, user}`. */
+/** The Worker's token view, checked: `{access_token?, expires_at, scope, user}`. Without
+ * `access_token` (a MAC token, whose key stays in the Worker) the API goes through the proxy. */
 function asView(x) {
-  if (!x || typeof x !== "object" || typeof x.access_token !== "string") return null;
+  if (!x || typeof x !== "object" || !["string", "undefined"].includes(typeof x.access_token)) return null;
   return {
     raw: x,
-    accessToken: x.access_token,
+    accessToken: x.access_token ?? null,
     expiresAt: typeof x.expires_at === "number" ? x.expires_at : null,
     scope: typeof x.scope === "string" ? x.scope : null,
     user: x.user && typeof x.user === "object" ? x.user : null,
@@ -129,6 +138,7 @@ const sessionGone = (e) => e.code === "session_ended" || e.code === "no_session"
 
 export class OAuthClient {
   #worker;
+  #api;
   #credentials;
   #provider;
   #persist;
@@ -144,6 +154,7 @@ export class OAuthClient {
     if (
       typeof o.worker !== "string" || !o.worker ||
       (o.provider != null && typeof o.provider !== "string") ||
+      (o.api != null && (typeof o.api !== "string" || !o.api)) ||
       !["memory", "session", "local"].includes(storage) ||
       typeof leeway !== "number" || !(leeway >= 0 && leeway < Infinity)
     ) {
@@ -151,8 +162,12 @@ export class OAuthClient {
     }
     this.#worker = o.worker.replace(/\/+$/, "");
     let sameOrigin = true;
+    this.#api = null;
     try {
-      sameOrigin = new URL(this.#worker, location.href).origin === location.origin;
+      const worker = new URL(this.#worker, location.href);
+      sameOrigin = worker.origin === location.origin;
+      // The API proxy (docs/worker-api.md, default /api) lives on the Worker's origin.
+      this.#api = new URL(o.api ?? "/api", worker).href.replace(/\/+$/, "");
     } catch {
       // a path that does not parse stays "same origin"; fetch will say what is wrong with it
     }
@@ -170,35 +185,47 @@ export class OAuthClient {
       const o = options || {};
       const provider = o.provider ?? this.#provider;
       const pkce = core.beginLogin(randomBytes(), randomBytes());
-      const body = { state: pkce.state, code_challenge: pkce.challenge };
+      const returnTo = o.returnTo ?? location.pathname + location.search + location.hash;
+      // return_to is used by providers whose tokens go to the Worker (it sanitises it).
+      const body = { state: pkce.state, code_challenge: pkce.challenge, return_to: returnTo };
       if (provider) body.provider = provider;
+      if (o.variant != null) body.variant = o.variant;
       const answer = await this.#post("/login", body);
       const url = answer.authorization_url;
       if (typeof url !== "string") throw fail("worker_bad_response");
       if (!isHttpUrl(url)) throw fail("unsafe_authorization_url");
-      // ONE pending login per tab: a new one replaces the old.
-      write("session", PENDING, JSON.stringify({
-        state: pkce.state,
-        verifier: pkce.verifier,
-        returnTo: o.returnTo ?? location.pathname + location.search + location.hash,
-        issuer: typeof answer.issuer === "string" ? answer.issuer : null,
-        provider: typeof answer.provider === "string" ? answer.provider : provider,
-      }));
+      if (answer.delivery === "worker") {
+        // The provider redirects to the Worker, which keeps the tokens: nothing to finish here.
+        remove("session", PENDING);
+      } else {
+        // ONE pending login per tab: a new one replaces the old.
+        write("session", PENDING, JSON.stringify({
+          state: pkce.state,
+          verifier: pkce.verifier,
+          returnTo,
+          issuer: typeof answer.issuer === "string" ? answer.issuer : null,
+          provider: typeof answer.provider === "string" ? answer.provider : provider,
+          codeParam: typeof answer.code_param === "string" ? answer.code_param : "code",
+        }));
+      }
       location.assign(url);
     });
   }
 
-  /** Whether the page's address is a login redirect (`code` or `error` in the query). */
+  /** Whether the page's address is a login redirect (`code`, the provider's code parameter, or
+   * `error` in the query) or the Worker's failure redirect (`oauth_edge_error`). */
   isCallback() {
-    return core.isCallback(location.search);
+    return core.isCallback(location.search, parseJson(read("session", PENDING))?.codeParam ?? "code");
   }
 
   /** Finishes a login on the redirect page. */
   handleCallback() {
     return this.#run(async () => {
+      const failed = redirectError();
+      if (failed) throw failed;
       const query = location.search;
-      scrubAddressBar(); // first of all, before any request
       const pending = parseJson(read("session", PENDING));
+      scrubAddressBar(pending?.codeParam ?? "code"); // before any request
       remove("session", PENDING); // single use, whatever happens next
       const checked = core.checkCallback(query, pending, read("session", USED));
       if (checked.consumedState) {
@@ -217,20 +244,44 @@ export class OAuthClient {
     });
   }
 
-  /** Asks the Worker for the session: the user (`{}` if undescribed), or `null` without one. */
+  /** Asks the Worker for the session: the user (`{}` if undescribed), or `null` without one.
+   * After the Worker's failure redirect, rejects with its error once the session is known. */
   restore() {
     return this.#run(async () => {
+      const failed = redirectError();
       let view;
       try {
         view = asView(await this.#post("/session"));
       } catch (e) {
+        if (failed) throw failed;
         if (!sessionGone(e)) throw e;
         this.#forget();
         return null;
       }
+      if (view) this.#hold(view);
+      if (failed) throw failed;
+      if (!view) throw fail("worker_bad_response");
+      return view.user ?? {};
+    });
+  }
+
+  /** Logs in with a username and password (providers the Worker allows the password grant). */
+  loginWithPassword(options) {
+    return this.#run(async () => {
+      const view = asView(await this.#post("/password", this.#credentialsBody(options)));
       if (!view) throw fail("worker_bad_response");
       this.#hold(view);
-      return view.user ?? {};
+      const i = info(view);
+      this.#emit("login", i);
+      return i;
+    });
+  }
+
+  /** Registers a user at the provider (providers with a registration endpoint); log in afterwards. */
+  register(options) {
+    return this.#run(async () => {
+      await this.#post("/register", this.#credentialsBody(options));
+      return { registered: true };
     });
   }
 
@@ -244,7 +295,8 @@ export class OAuthClient {
     return this.#run(() => this.#refresh());
   }
 
-  /** `fetch` with the access token; one refresh and one resend on a 401 `invalid_token`. */
+  /** `fetch` with the access token; one refresh and one resend on a 401 `invalid_token`.
+   * A URL under the Worker's API proxy goes there instead (see `apiFetch`). */
   fetch(input, init) {
     return this.#run(async () => {
       let request, spare;
@@ -254,12 +306,27 @@ export class OAuthClient {
       } catch (cause) {
         throw fail("fetch_failed", { cause });
       }
+      if (this.#api && request.url.startsWith(this.#api + "/")) return this.#proxy(request);
       const token = await this.#token();
       const res = await sendWithToken(request, token);
       if (!(await saysInvalidToken(res))) return res;
       // Refresh unless another call already replaced the token this request used.
       if (this.#heldToken() === token) await this.#refresh();
       return sendWithToken(spare, this.#heldToken());
+    });
+  }
+
+  /** A request through the Worker's API proxy: `path` below it (`"paysera/user/me"`). The
+   * Worker attaches the session's token (or a client-credentials one) and refreshes as needed. */
+  apiFetch(path, init) {
+    return this.#run(() => {
+      let request;
+      try {
+        request = new Request(`${this.#api}/${String(path).replace(/^\/+/, "")}`, init);
+      } catch (cause) {
+        throw fail("fetch_failed", { cause });
+      }
+      return this.#proxy(request);
     });
   }
 
@@ -326,6 +393,42 @@ export class OAuthClient {
     }
   }
 
+  #credentialsBody(options) {
+    const o = options || {};
+    if (typeof o.username !== "string" || typeof o.password !== "string") throw fail("invalid_options");
+    const provider = o.provider ?? this.#provider;
+    const body = { username: o.username, password: o.password };
+    if (provider) body.provider = provider;
+    return body;
+  }
+
+  /** Sends `request` to the proxy: the Worker's headers and cookie, never an Authorization. The
+   * Worker's own refusals (`{code, message}`) reject; the upstream's answers resolve. */
+  async #proxy(request) {
+    const headers = new Headers(request.headers);
+    headers.set("X-OAuth-Edge", "1");
+    headers.delete("Authorization");
+    let res;
+    try {
+      res = await fetch(new Request(request, { headers, credentials: this.#credentials }));
+    } catch (cause) {
+      throw fail("fetch_failed", { cause });
+    }
+    if (res.ok || !(res.headers.get("Content-Type") || "").includes("json")) return res;
+    const data = parseJson(await res.clone().text());
+    if (!data || typeof data.code !== "string" || typeof data.message !== "string") return res;
+    const e = new OAuthError(data.code, data.message, {
+      status: res.status,
+      error: data.error,
+      errorDescription: data.error_description,
+    });
+    if (sessionGone(e) && this.#view) {
+      this.#forget();
+      this.#emit("sessionEnded", e);
+    }
+    throw e;
+  }
+
   async #post(path, body) {
     const headers = { "X-OAuth-Edge": "1" };
     if (body) headers["Content-Type"] = "application/json";
@@ -374,13 +477,15 @@ export class OAuthClient {
   }
 
   #heldToken() {
-    if (!this.#view) throw fail("not_logged_in");
-    return this.#view.accessToken;
+    const v = this.#view;
+    if (!v) throw fail("not_logged_in");
+    if (v.accessToken === null) throw fail("token_not_available");
+    return v.accessToken;
   }
 
   async #token() {
     const v = this.#view;
-    if (!v) throw fail("not_logged_in");
+    this.#heldToken(); // none held, or none the page may have
     if (v.expiresAt === null || v.expiresAt - this.#leeway > Date.now() / 1000) return v.accessToken;
     await this.#refresh();
     return this.#heldToken();

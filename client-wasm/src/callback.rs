@@ -3,14 +3,20 @@
 //! matched against this tab's pending login (`state`,
 //! [§10.12](https://www.rfc-editor.org/rfc/rfc6749#section-10.12)) and its issuer
 //! ([RFC 9207](https://www.rfc-editor.org/rfc/rfc9207)), and the return path made safe.
+//!
+//! Two dialects reach this page too: a provider that names the code parameter otherwise
+//! (PayoutID's `authorization_code`, recorded in the pending login as the Worker said), and the
+//! Worker's own failure redirect for providers that deliver tokens to it
+//! (`?oauth_edge_error=<code>`, `docs/worker-api.md`).
 use js_sys::Object;
 use oauth_edge_shared::callback::{parse_callback, Callback, CallbackError};
 use oauth_edge_shared::error::ProviderError;
+use oauth_edge_shared::form;
 use oauth_edge_shared::pkce::constant_time_eq;
 use oauth_edge_shared::return_to::safe_return_to;
 use wasm_bindgen::prelude::*;
 
-use crate::error::ClientErrorCode;
+use crate::error::{error_message, ClientErrorCode};
 use crate::js;
 
 /// What `login()` left in `sessionStorage` for this step.
@@ -24,7 +30,12 @@ pub struct PendingLogin {
     pub return_to: String,
     /// The issuer the Worker named for this login, if any.
     pub issuer: Option<String>,
+    /// The redirect parameter carrying the code (`code`, or e.g. `authorization_code`).
+    pub code_param: String,
 }
+
+/// The parameter of the Worker's failure redirect (`/?oauth_edge_error=<code>`).
+pub const WORKER_ERROR_PARAM: &str = "oauth_edge_error";
 
 /// The token request `POST /auth/token` carries (`docs/worker-api.md`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +59,8 @@ pub enum Refusal {
     Client(ClientErrorCode),
     /// The provider redirected with an error.
     Provider(ProviderError),
+    /// The Worker redirected with `oauth_edge_error=<code>` (a code of its own, or the provider's).
+    Worker(String),
 }
 
 /// A refused callback. `consumed` is the pending login's `state` when the callback did belong to
@@ -71,7 +84,17 @@ pub fn check(
         consumed: consumed.map(str::to_owned),
         refusal: Refusal::Client(code),
     };
-    let callback = parse_callback(query).map_err(|e| {
+    let code_param = pending.as_ref().map_or("code", |p| p.code_param.as_str());
+    let query = match read_redirect(query, code_param).map_err(|c| refuse(None, c))? {
+        Redirect::Query(query) => query,
+        Redirect::Worker(code) => {
+            return Err(Refused {
+                consumed: None,
+                refusal: Refusal::Worker(code),
+            })
+        }
+    };
+    let callback = parse_callback(&query).map_err(|e| {
         refuse(
             None,
             match e {
@@ -96,6 +119,57 @@ pub fn check(
             iss,
         }),
     }
+}
+
+/// A redirect's query once the two dialects are read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Redirect {
+    /// The Worker's failure redirect: one `oauth_edge_error` of `[a-z0-9_]`, at most 64.
+    Worker(String),
+    /// An authorization response, with the provider's code parameter renamed to `code` so the
+    /// RFC 6749 parser reads it (with its duplicate checks).
+    Query(String),
+}
+
+/// Reads the Worker's failure redirect and the configured code parameter in one pass. Refused as
+/// malformed: a repeated, empty or odd `oauth_edge_error` (a forged link writing words onto the
+/// page), and, when the code parameter is another name, a `code` as well (ambiguous).
+pub fn read_redirect(query: &str, code_param: &str) -> Result<Redirect, ClientErrorCode> {
+    let mut out = String::with_capacity(query.len());
+    let mut worker = None;
+    for part in query.strip_prefix('?').unwrap_or(query).split('&') {
+        // split_once, not slicing: a slice's panic path would pull formatting code into the wasm.
+        let (raw_name, value) = part
+            .split_once('=')
+            .map_or((part, None), |(n, v)| (n, Some(v)));
+        let name = form::decode(raw_name);
+        if name == WORKER_ERROR_PARAM {
+            let value = form::decode(value.unwrap_or_default());
+            let well_formed = value.len() <= 64
+                && value
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            if worker.is_some() || value.is_empty() || !well_formed {
+                return Err(ClientErrorCode::MalformedCallback);
+            }
+            worker = Some(value);
+        } else if name == "code" && code_param != "code" {
+            return Err(ClientErrorCode::MalformedCallback);
+        }
+        if !out.is_empty() {
+            out.push('&');
+        }
+        if name == code_param {
+            out.push_str("code");
+            if let Some(v) = value {
+                out.push('=');
+                out.push_str(v);
+            }
+        } else {
+            out.push_str(part);
+        }
+    }
+    Ok(worker.map_or(Redirect::Query(out), Redirect::Worker))
 }
 
 /// Matches the callback's `state` with this tab's pending login, telling apart a missing state,
@@ -140,6 +214,7 @@ pub fn check_callback(
             verifier: js::get_str(&pending, "verifier")?,
             return_to: js::get_str(&pending, "returnTo").unwrap_or_default(),
             issuer: js::get_str(&pending, "issuer"),
+            code_param: js::get_str(&pending, "codeParam").unwrap_or_else(|| "code".into()),
         })
     })();
     let out = Object::new();
@@ -161,6 +236,10 @@ pub fn check_callback(
                     js::set(&error, "code", c.as_str());
                     js::set(&error, "message", c.message());
                 }
+                Refusal::Worker(code) => {
+                    js::set(&error, "code", code);
+                    js::set(&error, "message", &error_message(code));
+                }
                 Refusal::Provider(p) => {
                     js::set(&error, "code", p.error.as_str());
                     js::set(&error, "message", p.error.message());
@@ -176,10 +255,26 @@ pub fn check_callback(
     out
 }
 
-/// `isCallback(query)`: whether the page's query is an authorization response.
+/// `isCallback(query, codeParam)`: whether the page's query is an authorization response (`code`
+/// or the pending login's `codeParam`, or `error`) or the Worker's failure redirect (a malformed
+/// one too: `handleCallback` then says so).
 #[wasm_bindgen(js_name = isCallback)]
-pub fn is_callback(query: &str) -> bool {
-    oauth_edge_shared::callback::is_callback(query)
+pub fn is_callback(query: &str, code_param: &str) -> bool {
+    match read_redirect(query, code_param) {
+        Ok(Redirect::Query(q)) => oauth_edge_shared::callback::is_callback(&q),
+        _ => true,
+    }
+}
+
+/// `redirectError(query)`: the code of the Worker's failure redirect (`malformed_callback` for a
+/// malformed one), or `undefined` when the query has none.
+#[wasm_bindgen(js_name = redirectError)]
+pub fn redirect_error(query: &str) -> Option<String> {
+    match read_redirect(query, "code") {
+        Ok(Redirect::Query(_)) => None,
+        Ok(Redirect::Worker(code)) => Some(code),
+        Err(c) => Some(c.as_str().to_owned()),
+    }
 }
 
 #[cfg(test)]
@@ -198,6 +293,7 @@ mod tests {
             verifier: "v".repeat(43),
             return_to: "/account".into(),
             issuer: Some("https://idp.example".into()),
+            code_param: "code".into(),
         }
     }
 
@@ -305,5 +401,69 @@ mod tests {
                 expected
             );
         }
+    }
+
+    /// PayoutID (document 002): "redirected back to integrator with `authorization_code` in
+    /// query parameters".
+    #[test]
+    fn a_configured_code_parameter_is_read_and_duplicates_stay_refused() {
+        let mut p = tx("s");
+        p.code_param = "authorization_code".into();
+        let r = check("authorization_code=c%2B1&state=s", Some(p.clone()), None).unwrap();
+        assert_eq!(r.code, "c+1");
+        for query in [
+            "authorization_code=a&authorization_code=b&state=s",
+            "authorization_code=a&code=b&state=s",
+            "code=a&state=s",
+        ] {
+            assert_eq!(
+                refused(query, Some(p.clone()), None).refusal,
+                Refusal::Client(MalformedCallback),
+                "{query}"
+            );
+        }
+        // Without that setting, `authorization_code` is just another parameter.
+        assert_eq!(
+            refused("authorization_code=a&state=s", Some(tx("s")), None).refusal,
+            Refusal::Client(NotACallback)
+        );
+        assert_eq!(
+            read_redirect("?x=1&authorization%5Fcode=a", "authorization_code"),
+            Ok(Redirect::Query("x=1&code=a".into()))
+        );
+        assert!(is_callback("?authorization_code=a", "authorization_code"));
+        assert!(!is_callback("?authorization_code=a", "code"));
+        assert!(!is_callback("?page=2", "authorization_code"));
+    }
+
+    #[test]
+    fn the_workers_failure_redirect_is_its_own_refusal() {
+        let r = refused("oauth_edge_error=no_transaction", Some(tx("s")), None);
+        assert_eq!(r.refusal, Refusal::Worker("no_transaction".into()));
+        assert_eq!(r.consumed, None);
+        assert!(is_callback("?oauth_edge_error=x", "code"));
+        assert_eq!(redirect_error("?a=1"), None);
+        assert_eq!(redirect_error("?oauth_edge_error=x").as_deref(), Some("x"));
+        assert_eq!(
+            redirect_error("?oauth_edge_error=X").as_deref(),
+            Some("malformed_callback")
+        );
+        let worker_error = |q: &str| match read_redirect(q, "code") {
+            Ok(Redirect::Worker(c)) => Ok(Some(c)),
+            Ok(Redirect::Query(_)) => Ok(None),
+            Err(e) => Err(e),
+        };
+        assert_eq!(worker_error("a=1"), Ok(None));
+        for bad in [
+            "oauth_edge_error=",
+            "oauth_edge_error=Call+us",
+            "oauth_edge_error=a&oauth_edge_error=b",
+        ] {
+            assert_eq!(worker_error(bad), Err(MalformedCallback), "{bad}");
+        }
+        assert_eq!(
+            worker_error(&format!("oauth_edge_error={}", "a".repeat(65))),
+            Err(MalformedCallback)
+        );
     }
 }

@@ -39,11 +39,14 @@ pub enum ClientErrorCode {
     NotLoggedIn,
     /// The app's own API could not be reached by `client.fetch`.
     FetchFailed,
+    /// The session's token never reaches the page (a MAC token): call the API through the
+    /// Worker's proxy (`client.apiFetch`).
+    TokenNotAvailable,
     /// Anything else that went wrong inside the library.
     Unexpected,
 }
 
-const CODES: [(ClientErrorCode, &str); 17] = {
+const CODES: [(ClientErrorCode, &str); 18] = {
     use ClientErrorCode::*;
     [
         (InvalidOptions, "invalid_options"),
@@ -62,6 +65,7 @@ const CODES: [(ClientErrorCode, &str); 17] = {
         (IssuerMismatch, "issuer_mismatch"),
         (NotLoggedIn, "not_logged_in"),
         (FetchFailed, "fetch_failed"),
+        (TokenNotAvailable, "token_not_available"),
         (Unexpected, "unexpected_error"),
     ]
 };
@@ -99,17 +103,47 @@ impl ClientErrorCode {
             Self::IssuerMismatch => "The login redirect came from a different sign-in service than expected. Log in again.",
             Self::NotLoggedIn => "You are not logged in. Log in first.",
             Self::FetchFailed => "The request could not be sent. Check your connection and try again.",
+            Self::TokenNotAvailable => "This provider's token never reaches the page. Call its API through the Worker's proxy (apiFetch).",
             Self::Unexpected => "Something went wrong in the login library. Reload the page and try again.",
         }
     }
 }
 
-/// `errorMessage(code)`: the plain words for a client code, else for an RFC 6749/6750 code (an
-/// unknown code gets the provider's generic sentence).
+/// Words for the Worker's codes that reach the page without its message: its failure redirect
+/// (`?oauth_edge_error=<code>`, `docs/worker-api.md`) carries only the code. Other codes get the
+/// generic sentence (bundle budget).
+const WORKER_MESSAGES: [(&str, &str); 5] = [
+    (
+        "no_transaction",
+        "This login was not started in this browser, or it expired. Log in again.",
+    ),
+    (
+        "transaction_mismatch",
+        "The login redirect does not belong to the login started in this browser. Log in again.",
+    ),
+    (
+        "provider_rejected",
+        "The sign-in service refused the login. Log in again.",
+    ),
+    (
+        "provider_unavailable",
+        "The sign-in service could not be reached. Try again in a moment.",
+    ),
+    (
+        "invalid_token_response",
+        "The sign-in service sent an answer that could not be read. Try again later.",
+    ),
+];
+
+/// `errorMessage(code)`: the plain words for a client code, a Worker code, else an RFC 6749/6750
+/// code (an unknown code gets the provider's generic sentence).
 #[wasm_bindgen(js_name = errorMessage)]
 pub fn error_message(code: &str) -> String {
-    match ClientErrorCode::parse(code) {
-        Some(c) => c.message().to_owned(),
+    if let Some(c) = ClientErrorCode::parse(code) {
+        return c.message().to_owned();
+    }
+    match WORKER_MESSAGES.iter().find(|(c, _)| *c == code) {
+        Some((_, m)) => (*m).to_owned(),
         None => ErrorCode::from(code.to_owned()).message().to_owned(),
     }
 }
@@ -130,5 +164,8 @@ mod tests {
         }
         assert!(error_message("access_denied").contains("denied"));
         assert!(!error_message("slow_down").is_empty());
+        for (code, words) in WORKER_MESSAGES {
+            assert_eq!(error_message(code), words);
+        }
     }
 }

@@ -19,8 +19,8 @@ mod js;
 mod login;
 
 pub use callback::{
-    check, check_callback, check_issuer, check_state, is_callback, PendingLogin, Redeem, Refusal,
-    Refused,
+    check, check_callback, check_issuer, check_state, is_callback, read_redirect, redirect_error,
+    PendingLogin, Redeem, Redirect, Refusal, Refused, WORKER_ERROR_PARAM,
 };
 pub use error::{error_message, ClientErrorCode};
 pub use login::begin_login;
@@ -28,7 +28,7 @@ pub use login::begin_login;
 /// The TypeScript shapes of the core's answers (the public types are in `js/client.d.ts`).
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = r#"
-export interface PendingLogin { state: string; verifier: string; returnTo: string; issuer: string | null; provider: string | null }
+export interface PendingLogin { state: string; verifier: string; returnTo: string; issuer: string | null; provider: string | null; codeParam?: string }
 export interface CallbackErrorFields { code: string; message: string; error?: string; errorDescription?: string | null; errorUri?: string | null }
 export interface CallbackCheck {
   consumedState: string | null;

@@ -36,6 +36,12 @@ extern "C" {
     fn refresh(this: &OAuthClient) -> Promise;
     #[wasm_bindgen(method)]
     fn fetch(this: &OAuthClient, input: &JsValue, init: &JsValue) -> Promise;
+    #[wasm_bindgen(method, js_name = apiFetch)]
+    fn api_fetch(this: &OAuthClient, path: &str, init: &JsValue) -> Promise;
+    #[wasm_bindgen(method, js_name = loginWithPassword)]
+    fn login_with_password(this: &OAuthClient, options: &JsValue) -> Promise;
+    #[wasm_bindgen(method)]
+    fn register(this: &OAuthClient, options: &JsValue) -> Promise;
     #[wasm_bindgen(method)]
     fn logout(this: &OAuthClient) -> Promise;
     #[wasm_bindgen(method, getter, js_name = loggedIn)]
@@ -122,8 +128,17 @@ fn core() -> JsValue {
     );
     set(
         "isCallback",
-        Closure::<dyn Fn(String) -> bool>::new(|q: String| oauth_edge_client::is_callback(&q))
-            .into_js_value(),
+        Closure::<dyn Fn(String, String) -> bool>::new(|q: String, p: String| {
+            oauth_edge_client::is_callback(&q, &p)
+        })
+        .into_js_value(),
+    );
+    set(
+        "redirectError",
+        Closure::<dyn Fn(String) -> Option<String>>::new(|q: String| {
+            oauth_edge_client::redirect_error(&q)
+        })
+        .into_js_value(),
     );
     set(
         "errorMessage",
@@ -742,4 +757,320 @@ fn bad_options_and_event_names_throw_typed_errors() {
         .add_event_listener("logn", &recorder())
         .unwrap_err();
     assert_eq!(code(&e), "unknown_event");
+}
+
+// ---- provider dialects (issue 3) --------------------------------------------------------------
+
+fn pending_tx() -> JsValue {
+    json(
+        &session_storage()
+            .get_item("oauth-edge:pending")
+            .unwrap()
+            .expect("a pending login"),
+    )
+}
+
+#[wasm_bindgen_test]
+async fn login_sends_the_variant_and_reads_the_code_from_the_configured_parameter() {
+    reset();
+    let routes = format!(
+        r##"{{"/auth/login": {{"body": {{"authorization_url": "{{origin}}/#authorize", "issuer": null,
+            "provider": "payoutid", "code_param": "authorization_code", "delivery": "code"}}}},
+           "/auth/token": {{"body": {}}}}}"##,
+        view("at-p", now() + 600.0)
+    );
+    fake_fetch(&json(&routes));
+    let c = client_with(r#"{"worker": "/auth", "provider": "payoutid"}"#);
+    resolved(c.login(&json(r#"{"returnTo": "/after", "variant": "lt"}"#))).await;
+    let body = get(&calls()[0], "body");
+    assert_eq!(get_str(&body, "variant").as_deref(), Some("lt"));
+    assert_eq!(get_str(&body, "provider").as_deref(), Some("payoutid"));
+    assert_eq!(get_str(&body, "return_to").as_deref(), Some("/after"));
+    let tx = pending_tx();
+    assert_eq!(
+        get_str(&tx, "codeParam").as_deref(),
+        Some("authorization_code")
+    );
+    let state = get_str(&tx, "state").unwrap();
+
+    // PayoutID's redirect: `authorization_code` in the query (document 002, step 3).
+    set_url(&format!(
+        "/callback?authorization_code=pc1&state={state}&keep=1"
+    ));
+    assert!(c.is_callback());
+    let result = resolved(c.handle_callback()).await;
+    assert_eq!(get_str(&result, "returnTo").as_deref(), Some("/after"));
+    assert_eq!(
+        current_url(),
+        "/callback?keep=1",
+        "the code parameter is scrubbed too"
+    );
+    let body = get(&calls()[1], "body");
+    assert_eq!(get_str(&body, "code").as_deref(), Some("pc1"));
+    assert_eq!(get_str(&body, "state"), Some(state));
+    assert!(c.logged_in());
+
+    // Repeated, or next to a plain `code`: refused before any request.
+    for query in [
+        "authorization_code=a&authorization_code=b&state=s",
+        "authorization_code=a&code=b&state=s",
+    ] {
+        reset();
+        session_storage()
+            .set_item(
+                "oauth-edge:pending",
+                &format!(
+                    r#"{{"state": "s", "verifier": "{}", "returnTo": "/", "issuer": null, "codeParam": "authorization_code"}}"#,
+                    "v".repeat(43)
+                ),
+            )
+            .unwrap();
+        let e = failing_callback(query).await;
+        assert_eq!(code(&e), "malformed_callback", "{query}");
+    }
+    reset();
+}
+
+#[wasm_bindgen_test]
+async fn a_login_whose_tokens_go_to_the_worker_keeps_no_pending_transaction() {
+    reset();
+    pending("old", "/", None);
+    fake_fetch(&json(
+        r##"{"/auth/login": {"body": {"authorization_url": "{origin}/#sso", "issuer": null,
+            "provider": "sso", "code_param": "code", "delivery": "worker"}}}"##,
+    ));
+    let c = client();
+    resolved(c.login(&json(r#"{"provider": "sso", "returnTo": "/account"}"#))).await;
+    let body = get(&calls()[0], "body");
+    assert_eq!(get_str(&body, "return_to").as_deref(), Some("/account"));
+    assert_eq!(get_str(&body, "provider").as_deref(), Some("sso"));
+    assert!(!has_pending(), "nothing to finish in the tab");
+    assert_eq!(current_url(), "/#sso", "navigated");
+    reset();
+}
+
+#[wasm_bindgen_test]
+async fn the_workers_failure_redirect_is_a_typed_error_scrubbed_from_the_address_bar() {
+    reset();
+    pending("s1", "/", None);
+    set_url("/?oauth_edge_error=no_transaction&tab=2");
+    let c = client();
+    assert!(c.is_callback());
+    fake_fetch(&json("{}"));
+    let e = rejected(c.handle_callback()).await;
+    assert_eq!(code(&e), "no_transaction");
+    assert!(e.is_instance_of::<OAuthError>());
+    assert!(get_str(&e, "message").unwrap().contains("Log in again"));
+    assert_eq!(current_url(), "/?tab=2");
+    assert!(calls().is_empty(), "no request");
+    assert!(has_pending(), "another login of this tab is left alone");
+
+    // restore(): scrubbed, the session is still asked for, then the error.
+    reset();
+    fake_fetch(&json(&format!(
+        r#"{{"/auth/session": {{"body": {}}}}}"#,
+        view("at", now() + 600.0)
+    )));
+    set_url("/?oauth_edge_error=access_denied");
+    let c = client();
+    let e = rejected(c.restore()).await;
+    assert_eq!(code(&e), "access_denied");
+    assert!(get_str(&e, "message").unwrap().contains("denied"));
+    assert_eq!(current_url(), "/");
+    assert!(c.logged_in(), "an earlier session is kept");
+
+    // Words forged into the link are not shown.
+    reset();
+    set_url("/?oauth_edge_error=Call+0800+now");
+    let e = rejected(client().handle_callback()).await;
+    assert_eq!(code(&e), "malformed_callback");
+    assert_eq!(current_url(), "/");
+    reset();
+}
+
+#[wasm_bindgen_test]
+async fn password_login_and_registration_go_through_the_worker() {
+    reset();
+    let routes = format!(
+        r#"{{"/auth/password": [{{"body": {}}},
+              {{"status": 401, "body": {{"code": "login_failed", "message": "The provider refused the user name or password.",
+                "error": "invalid_grant", "error_description": "Invalid username or password"}}}},
+              {{"status": 403, "body": {{"code": "password_grant_disabled", "message": "No password login here."}}}}],
+            "/auth/register": [{{"status": 201, "body": {{"registered": true}}}},
+              {{"status": 409, "body": {{"code": "registration_failed", "message": "The provider refused the registration.",
+                "error": "Username already taken", "error_description": null}}}}]}}"#,
+        view("at-pw", now() + 600.0)
+    );
+    fake_fetch(&json(&routes));
+    let c = client_with(r#"{"worker": "/auth", "provider": "paytronix"}"#);
+    let login = recorder();
+    c.add_event_listener("login", &login).unwrap();
+    let creds = json(r#"{"username": "johndoe", "password": "open456"}"#);
+    let i = resolved(c.login_with_password(&creds)).await;
+    assert!(get(&i, "expiresAt").as_f64().is_some());
+    let call = &calls()[0];
+    assert_eq!(get_str(call, "method").as_deref(), Some("POST"));
+    assert_eq!(
+        get_str(&get(call, "headers"), "x-oauth-edge").as_deref(),
+        Some("1")
+    );
+    let body = get(call, "body");
+    assert_eq!(get_str(&body, "provider").as_deref(), Some("paytronix"));
+    assert_eq!(get_str(&body, "username").as_deref(), Some("johndoe"));
+    assert_eq!(get_str(&body, "password").as_deref(), Some("open456"));
+    assert!(c.logged_in());
+    assert_eq!(js_sys::Array::from(&get(&login, "seen")).length(), 1);
+    assert_eq!(
+        resolved(c.get_access_token()).await.as_string().as_deref(),
+        Some("at-pw")
+    );
+
+    let e = rejected(c.login_with_password(&creds)).await;
+    assert_eq!(code(&e), "login_failed");
+    assert_eq!(get(&e, "status").as_f64(), Some(401.0));
+    assert_eq!(get_str(&e, "error").as_deref(), Some("invalid_grant"));
+    assert_eq!(
+        get_str(&e, "errorDescription").as_deref(),
+        Some("Invalid username or password")
+    );
+    let e = rejected(c.login_with_password(&creds)).await;
+    assert_eq!(code(&e), "password_grant_disabled");
+    let e = rejected(c.login_with_password(&json(r#"{"username": "x"}"#))).await;
+    assert_eq!(code(&e), "invalid_options");
+
+    let sso = json(r#"{"username": "john", "password": "1234", "provider": "sso"}"#);
+    let r = resolved(c.register(&sso)).await;
+    assert_eq!(get(&r, "registered").as_bool(), Some(true));
+    let body = get(&calls().last().unwrap().clone(), "body");
+    assert_eq!(get_str(&body, "provider").as_deref(), Some("sso"));
+    assert_eq!(paths().last().map(String::as_str), Some("/auth/register"));
+    let e = rejected(c.register(&sso)).await;
+    assert_eq!(code(&e), "registration_failed");
+    assert_eq!(get(&e, "status").as_f64(), Some(409.0));
+    assert_eq!(
+        get_str(&e, "error").as_deref(),
+        Some("Username already taken")
+    );
+    reset();
+}
+
+#[wasm_bindgen_test]
+async fn a_view_without_an_access_token_uses_the_api_proxy() {
+    reset();
+    // Paysera: MAC tokens, the key stays in the Worker (docs/worker-api.md, token view additions).
+    let routes = format!(
+        r#"{{"/auth/session": {{"body": {{"token_type": "mac", "expires_at": {}, "scope": "", "user": {{"id": "u1"}}, "provider": "paysera"}}}},
+            "/api/paysera/user/me": {{"body": {{"id": "u1"}}}},
+            "/api/paysera/bad": {{"status": 400, "body": {{"code": "bad_path", "message": "That path is not allowed."}}}},
+            "/api/paysera/upstream": {{"status": 404, "body": {{"error": "not_found"}}}},
+            "/api/paysera/gone": {{"status": 401, "body": {{"code": "session_ended", "message": "Log in again."}}}}}}"#,
+        now() + 600.0
+    );
+    fake_fetch(&json(&routes));
+    let c = client();
+    assert!(!resolved(c.restore()).await.is_null());
+    assert!(c.logged_in());
+    let e = rejected(c.get_access_token()).await;
+    assert_eq!(code(&e), "token_not_available");
+    assert!(get_str(&e, "message").unwrap().contains("proxy"));
+    let e = rejected(c.fetch(
+        &"https://wallet.example/rest/v1/user/me".into(),
+        &JsValue::UNDEFINED,
+    ))
+    .await;
+    assert_eq!(code(&e), "token_not_available");
+
+    // apiFetch and fetch of a proxy URL: the Worker's header and cookie, no Authorization.
+    let init =
+        json(r#"{"headers": {"Authorization": "Bearer leak", "Accept": "application/json"}}"#);
+    for res in [
+        resolved(c.api_fetch("paysera/user/me", &init)).await,
+        resolved(c.fetch(&"/api/paysera/user/me".into(), &init)).await,
+    ] {
+        let res: web_sys::Response = res.unchecked_into();
+        assert_eq!(res.status(), 200);
+        let call = calls().last().unwrap().clone();
+        assert_eq!(
+            get_str(&call, "path").as_deref(),
+            Some("/api/paysera/user/me")
+        );
+        assert_eq!(
+            get_str(&call, "credentials").as_deref(),
+            Some("same-origin")
+        );
+        let headers = get(&call, "headers");
+        assert_eq!(get_str(&headers, "x-oauth-edge").as_deref(), Some("1"));
+        assert_eq!(get_str(&headers, "authorization"), None);
+        assert_eq!(
+            get_str(&headers, "accept").as_deref(),
+            Some("application/json")
+        );
+    }
+    // The upstream's answers resolve as they are; the Worker's refusals reject.
+    let res: web_sys::Response = resolved(c.api_fetch("/paysera/upstream", &JsValue::UNDEFINED))
+        .await
+        .unchecked_into();
+    assert_eq!(res.status(), 404);
+    let e = rejected(c.api_fetch("paysera/bad", &JsValue::UNDEFINED)).await;
+    assert_eq!(code(&e), "bad_path");
+    assert_eq!(get(&e, "status").as_f64(), Some(400.0));
+    assert!(c.logged_in());
+
+    let ended = recorder();
+    c.add_event_listener("sessionEnded", &ended).unwrap();
+    let e = rejected(c.api_fetch("paysera/gone", &JsValue::UNDEFINED)).await;
+    assert_eq!(code(&e), "session_ended");
+    assert!(!c.logged_in());
+    assert_eq!(js_sys::Array::from(&get(&ended, "seen")).length(), 1);
+    reset();
+}
+
+#[wasm_bindgen_test]
+async fn ten_calls_failing_at_once_share_one_refresh_then_resend() {
+    reset();
+    // Paytronix document 001: on "invalid token", refresh and resend the call that failed.
+    let fresh = view("at-new", now() + 1800.0);
+    let extra = format!(
+        r#", "/auth/refresh": {{"delay": 30, "body": {fresh}}},
+           "/rest/guest/accountInformation.json": {{"status": 401, "headers": {{"WWW-Authenticate": "Bearer error=\"invalid_token\""}},
+              "body": {{"result": "failure", "errorCode": "invalid_token"}}}}"#
+    );
+    let c = logged_in("at-old", now() + 1800.0, &extra).await;
+    let promises: Vec<Promise> = (0..10)
+        .map(|_| {
+            c.fetch(
+                &"/rest/guest/accountInformation.json".into(),
+                &JsValue::UNDEFINED,
+            )
+        })
+        .collect();
+    for p in promises {
+        let res: web_sys::Response = resolved(p).await.unchecked_into();
+        assert_eq!(res.status(), 401, "the resend's answer is handed back");
+    }
+    let p = paths();
+    assert_eq!(
+        p.iter().filter(|x| *x == "/auth/refresh").count(),
+        1,
+        "{p:?}"
+    );
+    let auth: Vec<Option<String>> = calls()
+        .iter()
+        .filter(|c| get_str(c, "path").as_deref() == Some("/rest/guest/accountInformation.json"))
+        .map(|c| get_str(&get(c, "headers"), "authorization"))
+        .collect();
+    assert_eq!(auth.len(), 20, "ten calls, ten resends");
+    assert_eq!(
+        auth.iter()
+            .filter(|a| a.as_deref() == Some("Bearer at-old"))
+            .count(),
+        10
+    );
+    assert_eq!(
+        auth.iter()
+            .filter(|a| a.as_deref() == Some("Bearer at-new"))
+            .count(),
+        10
+    );
+    reset();
 }
