@@ -75,10 +75,12 @@ mkdir -p "$PKG/core" "$PKG/web/core"
 wasm-bindgen --target bundler --out-dir "$PKG/core" --out-name oauth_edge "$WASM"
 wasm-bindgen --target web --out-dir "$PKG/web/core" --out-name oauth_edge "$WASM"
 
-# The features rustc 1.95 enables by default for wasm32-unknown-unknown.
+# The features rustc 1.95 enables by default for wasm32-unknown-unknown. The producers and
+# target-features custom sections are metadata no browser reads (~200 bytes gzip of the budget).
 for f in "$PKG/core/oauth_edge_bg.wasm" "$PKG/web/core/oauth_edge_bg.wasm"; do
   "$WASM_OPT_BIN" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-    --enable-mutable-globals --enable-reference-types --enable-multivalue "$f" -o "$f"
+    --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    --strip-producers --strip-target-features "$f" -o "$f"
 done
 
 # The JS shell and the two entries (bundler at the root, plain ESM under web/).
