@@ -38,6 +38,8 @@ fn method(method: Method) -> worker::Method {
     match method {
         Method::Get => worker::Method::Get,
         Method::Post => worker::Method::Post,
+        Method::Put => worker::Method::Put,
+        Method::Patch => worker::Method::Patch,
         Method::Delete => worker::Method::Delete,
     }
 }

@@ -8,6 +8,10 @@ pub enum Method {
     Get,
     /// POST
     Post,
+    /// PUT (API proxy only)
+    Put,
+    /// PATCH (API proxy only)
+    Patch,
     /// DELETE
     Delete,
 }
@@ -18,8 +22,17 @@ impl Method {
         match self {
             Self::Get => "GET",
             Self::Post => "POST",
+            Self::Put => "PUT",
+            Self::Patch => "PATCH",
             Self::Delete => "DELETE",
         }
+    }
+
+    /// The method named `name` (upper-case, as on the wire), if it is one of these.
+    pub fn parse(name: &str) -> Option<Self> {
+        [Self::Get, Self::Post, Self::Put, Self::Patch, Self::Delete]
+            .into_iter()
+            .find(|m| m.as_str() == name)
     }
 }
 
@@ -66,4 +79,27 @@ fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a st
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(name))
         .map(|(_, v)| v.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(all(target_family = "wasm", target_os = "unknown"))]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    #[test]
+    fn method_names_round_trip() {
+        for m in [
+            Method::Get,
+            Method::Post,
+            Method::Put,
+            Method::Patch,
+            Method::Delete,
+        ] {
+            assert_eq!(Method::parse(m.as_str()), Some(m));
+        }
+        assert_eq!(Method::parse("get"), None);
+        assert_eq!(Method::parse("OPTIONS"), None);
+    }
 }
