@@ -3,9 +3,10 @@
 //! | key | kind | default |
 //! |---|---|---|
 //! | `AUTH_PREFIX` | var | `/auth` |
+//! | `API_PREFIX` | var: where the API proxy lives (`<API_PREFIX>/<provider>/<path>`) | `/api` |
 //! | `ALLOWED_ORIGINS` | var, comma separated origins allowed besides the Worker's own | none |
 //! | `SESSION_TTL_SECONDS` | var, at least 60 (the KV minimum) | 30 days |
-//! | `PROVIDERS` | var: JSON text or an object, name → `ProviderConfig`; the first is the default | required |
+//! | `PROVIDERS` | var: JSON text or an object, name → provider entry (a built-in `profile` and the keys merged over it, see `oauth_edge_shared::provider::catalog`); the first is the default | required |
 //! | `SESSION_KEY` | secret: base64 of 32 bytes, the AES-256-GCM key for cookies and KV | required |
 //! | `CLIENT_SECRET_<NAME>` | secret per provider (name upper-cased, `-` → `_`) | required unless `client_auth` is `none` |
 //!
@@ -13,7 +14,9 @@
 //! Worker's `env` is read in [`Config::from_env`].
 use std::fmt;
 
-use oauth_edge_shared::provider::{ClientAuth, ProviderConfig};
+use oauth_edge_shared::http::Method;
+use oauth_edge_shared::provider::catalog::providers_from_json;
+use oauth_edge_shared::provider::{ClientAuth, Delivery, ProviderConfig};
 use oauth_edge_shared::secret::ClientSecret;
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
@@ -23,6 +26,8 @@ use crate::seal::SealKey;
 
 /// The default `AUTH_PREFIX`.
 pub(crate) const DEFAULT_PREFIX: &str = "/auth";
+/// The default `API_PREFIX`.
+pub(crate) const DEFAULT_API_PREFIX: &str = "/api";
 /// The default `SESSION_TTL_SECONDS`: 30 days.
 pub(crate) const DEFAULT_SESSION_TTL: u64 = 30 * 24 * 60 * 60;
 /// KV refuses an `expirationTtl` below 60 seconds.
@@ -32,6 +37,8 @@ const MIN_SESSION_TTL: u64 = 60;
 pub(crate) struct Config {
     /// Where the endpoints live, e.g. `/auth` (leading slash, no trailing slash).
     pub(crate) auth_prefix: String,
+    /// Where the API proxy lives, e.g. `/api` (same shape as `auth_prefix`).
+    pub(crate) api_prefix: String,
     /// Origins allowed besides the Worker's own (`scheme://host[:port]`).
     pub(crate) allowed_origins: Vec<String>,
     /// Session lifetime in seconds: cookie `Max-Age` and KV TTL.
@@ -60,13 +67,21 @@ impl Config {
 
     /// Parses the configuration from a lookup of binding names to text.
     pub(crate) fn parse(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, WorkerError> {
-        let auth_prefix = parse_prefix(lookup("AUTH_PREFIX"))?;
+        let auth_prefix = parse_prefix("AUTH_PREFIX", lookup("AUTH_PREFIX"), DEFAULT_PREFIX)?;
+        let api_prefix = parse_prefix("API_PREFIX", lookup("API_PREFIX"), DEFAULT_API_PREFIX)?;
+        if api_prefix == auth_prefix {
+            return Err(config_error("API_PREFIX", "must differ from AUTH_PREFIX"));
+        }
         let allowed_origins = parse_origins(lookup("ALLOWED_ORIGINS"))?;
         let session_ttl = parse_ttl(lookup("SESSION_TTL_SECONDS"))?;
         let session_key = parse_key(lookup("SESSION_KEY"))?;
         let providers = parse_providers(lookup("PROVIDERS"), &lookup)?;
+        for p in &providers {
+            check_provider(p, &auth_prefix)?;
+        }
         Ok(Self {
             auth_prefix,
+            api_prefix,
             allowed_origins,
             session_ttl,
             providers,
@@ -111,9 +126,9 @@ fn no_providers() -> WorkerError {
     config_error("PROVIDERS", "names no provider")
 }
 
-fn parse_prefix(value: Option<String>) -> Result<String, WorkerError> {
+fn parse_prefix(key: &str, value: Option<String>, default: &str) -> Result<String, WorkerError> {
     let Some(value) = value.filter(|v| !v.trim().is_empty()) else {
-        return Ok(DEFAULT_PREFIX.to_owned());
+        return Ok(default.to_owned());
     };
     let prefix = value.trim().trim_end_matches('/');
     let valid = prefix.starts_with('/')
@@ -125,8 +140,8 @@ fn parse_prefix(value: Option<String>) -> Result<String, WorkerError> {
         Ok(prefix.to_owned())
     } else {
         Err(config_error(
-            "AUTH_PREFIX",
-            "must be a path such as /auth (leading slash, letters, digits, - _ . /)",
+            key,
+            format!("must be a path such as {default} (leading slash, letters, digits, - _ . /)"),
         ))
     }
 }
@@ -198,18 +213,12 @@ fn parse_providers(
     })?;
     let OrderedProviders(entries) = serde_json::from_str(&text)
         .map_err(|e| config_error("PROVIDERS", format!("is not valid: {e}")))?;
-    if entries.is_empty() {
-        return Err(no_providers());
-    }
-    entries
+    // serde_json keeps document order (feature `preserve_order`): the first entry is the default.
+    let resolved = providers_from_json(serde_json::Value::Object(entries.into_iter().collect()))
+        .map_err(|e| config_error("PROVIDERS", format!("is not usable: {}", e.0)))?;
+    resolved
         .into_iter()
         .map(|(name, config)| {
-            let config = config.resolve().map_err(|e| {
-                config_error(
-                    "PROVIDERS",
-                    format!("entry `{name}` is not usable: {}", e.0),
-                )
-            })?;
             let key = client_secret_key(&name);
             let secret = match (lookup(&key), config.client_auth) {
                 (Some(s), _) if !s.is_empty() => ClientSecret::new(s),
@@ -230,8 +239,39 @@ fn parse_providers(
         .collect()
 }
 
-/// A JSON object read in document order (serde_json's own map sorts its keys).
-struct OrderedProviders(Vec<(String, ProviderConfig)>);
+/// Checks what the routes rely on but the provider entry alone cannot say: the API proxy's
+/// methods are ones it can send, and a provider that delivers tokens in the redirect sends them
+/// to this Worker's callback (`<origin><AUTH_PREFIX>/callback/<name>`).
+fn check_provider(p: &Provider, auth_prefix: &str) -> Result<(), WorkerError> {
+    let problem = |what: String| config_error("PROVIDERS", format!("entry `{}` {what}", p.name));
+    if let Some(api) = &p.config.api {
+        if let Some(m) = api.methods.iter().find(|m| Method::parse(m).is_none()) {
+            return Err(problem(format!(
+                "lists API method `{m}`; the proxy sends GET, POST, PUT, PATCH or DELETE"
+            )));
+        }
+    }
+    if let Delivery::RedirectTokens { .. } = p.config.dialect.delivery {
+        let expected = format!("{auth_prefix}/callback/{}", p.name);
+        if url_path(&p.config.redirect_uri) != Some(expected.as_str()) {
+            return Err(problem(format!(
+                "receives tokens in the redirect, so its redirect_uri must be <origin>{expected}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The path of an absolute URL (`None` without one).
+fn url_path(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let path = &rest[rest.find('/')?..];
+    Some(path.split(['?', '#']).next().unwrap_or(path))
+}
+
+/// The entries of a JSON object, in document order, refusing a name listed twice (a JSON map
+/// would silently keep the last).
+struct OrderedProviders(Vec<(String, serde_json::Value)>);
 
 impl<'de> Deserialize<'de> for OrderedProviders {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -242,8 +282,8 @@ impl<'de> Deserialize<'de> for OrderedProviders {
                 f.write_str("an object of provider name → provider config")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut entries: Vec<(String, ProviderConfig)> = Vec::new();
-                while let Some((name, config)) = map.next_entry::<String, ProviderConfig>()? {
+                let mut entries: Vec<(String, serde_json::Value)> = Vec::new();
+                while let Some((name, config)) = map.next_entry::<String, serde_json::Value>()? {
                     if entries.iter().any(|(n, _)| *n == name) {
                         return Err(serde::de::Error::custom(format!(
                             "provider `{name}` is listed twice"
@@ -318,6 +358,7 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(c.auth_prefix, "/auth");
+        assert_eq!(c.api_prefix, "/api");
         assert_eq!(c.session_ttl, DEFAULT_SESSION_TTL);
         assert!(c.allowed_origins.is_empty());
         // Document order, not sorted: the first listed is the default.
@@ -338,6 +379,7 @@ mod tests {
             ("SESSION_KEY", KEY),
             ("CLIENT_SECRET_ZETA", "s"),
             ("AUTH_PREFIX", "/api/auth/"),
+            ("API_PREFIX", "/bff/"),
             (
                 "ALLOWED_ORIGINS",
                 " https://App.example , http://127.0.0.1:5173/,",
@@ -346,6 +388,7 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(c.auth_prefix, "/api/auth");
+        assert_eq!(c.api_prefix, "/bff");
         assert_eq!(
             c.allowed_origins,
             ["https://app.example", "http://127.0.0.1:5173"]
@@ -378,6 +421,12 @@ mod tests {
         assert_eq!(with("PROVIDERS", "{}"), "PROVIDERS");
         assert_eq!(with("PROVIDERS", r#"{"x": {"client_id": 1}}"#), "PROVIDERS");
         assert_eq!(with("AUTH_PREFIX", "auth"), "AUTH_PREFIX");
+        assert_eq!(with("API_PREFIX", "api"), "API_PREFIX");
+        assert_eq!(with("API_PREFIX", "/auth"), "API_PREFIX");
+        assert_eq!(
+            with("PROVIDERS", r#"{"a": {"profile": "nope"}}"#),
+            "PROVIDERS"
+        );
         assert_eq!(with("ALLOWED_ORIGINS", "*"), "ALLOWED_ORIGINS");
         assert_eq!(
             with("ALLOWED_ORIGINS", "https://a.example/path"),
@@ -397,5 +446,107 @@ mod tests {
     fn secret_key_names() {
         assert_eq!(client_secret_key("default"), "CLIENT_SECRET_DEFAULT");
         assert_eq!(client_secret_key("my-idp.eu"), "CLIENT_SECRET_MY_IDP_EU");
+    }
+
+    fn parse_providers_json(providers: serde_json::Value) -> Result<Config, WorkerError> {
+        let p = providers.to_string();
+        parse(&env(&[
+            ("PROVIDERS", &p),
+            ("SESSION_KEY", KEY),
+            ("CLIENT_SECRET_PX", "s"),
+            ("CLIENT_SECRET_PAY", "s"),
+        ]))
+    }
+
+    #[test]
+    fn profiles_are_merged_and_order_kept() {
+        let c = parse_providers_json(serde_json::json!({
+            "sso": {"profile": "plain-sso", "authorization_endpoint": "https://sso/login",
+                    "token_endpoint": "https://sso/token", "client_id": "c",
+                    "redirect_uri": "https://app/auth/callback/sso"},
+            "px": {"profile": "paytronix", "authorization_endpoint": "https://px/a",
+                   "token_endpoint": "https://px/t", "client_id": "c", "redirect_uri": "https://app/cb",
+                   "dialect": {"token_params": [["merchantId", 777777]]}},
+            "pay": {"profile": "payoutid", "token_endpoint": "/api/oauth/token", "client_id": "c",
+                    "redirect_uri": "https://app/cb",
+                    "environments": {"production": "http://127.0.0.1:9/"},
+                    "environment": "production"}
+        }))
+        .unwrap();
+        let names: Vec<&str> = c.providers.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["sso", "px", "pay"]);
+        let px = &c.provider(Some("px")).unwrap().config;
+        assert_eq!(px.dialect.user_fields, ["username", "printedCardNumber"]);
+        assert_eq!(
+            px.dialect.token_params.len(),
+            2,
+            "merged by name with the profile's"
+        );
+        let pay = &c.provider(Some("pay")).unwrap().config;
+        assert_eq!(pay.authorization_endpoint, "http://127.0.0.1:9/oauth");
+        assert_eq!(pay.dialect.code_param(), Some("authorization_code"));
+        // plain SSO has no client secret (client_auth none): none is asked for.
+        assert!(c
+            .provider(Some("sso"))
+            .unwrap()
+            .client_secret
+            .expose()
+            .is_empty());
+    }
+
+    #[test]
+    fn a_provider_listed_twice_is_refused() {
+        let p = r#"{"a": {"authorization_endpoint": "https://a/a", "token_endpoint": "https://a/t",
+                    "client_id": "a", "redirect_uri": "https://app/cb", "client_auth": "none"},
+                   "a": {"authorization_endpoint": "https://a/a", "token_endpoint": "https://a/t",
+                    "client_id": "b", "redirect_uri": "https://app/cb", "client_auth": "none"}}"#;
+        let err = parse(&env(&[("PROVIDERS", p), ("SESSION_KEY", KEY)]))
+            .err()
+            .unwrap();
+        assert!(err.message().contains("twice"), "{}", err.message());
+    }
+
+    #[test]
+    fn redirect_token_providers_must_call_back_to_the_worker() {
+        let entry = |redirect_uri: &str| {
+            serde_json::json!({"sso": {"profile": "plain-sso",
+                "authorization_endpoint": "https://sso/login", "token_endpoint": "https://sso/token",
+                "client_id": "c", "redirect_uri": redirect_uri}})
+        };
+        assert!(parse_providers_json(entry("https://app.example/auth/callback/sso")).is_ok());
+        for bad in [
+            "https://app.example/callback",
+            "https://app.example/auth/callback/other",
+            "https://app.example",
+        ] {
+            let err = parse_providers_json(entry(bad)).err().unwrap();
+            assert!(err.message().contains("/auth/callback/sso"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn api_methods_must_be_sendable() {
+        let entry = |methods: serde_json::Value| {
+            serde_json::json!({"px": {"authorization_endpoint": "https://px/a",
+                "token_endpoint": "https://px/t", "client_id": "c", "redirect_uri": "https://app/cb",
+                "api": {"base_url": "https://px/api/", "methods": methods}}})
+        };
+        let c = parse_providers_json(entry(serde_json::json!(["GET", "PUT"]))).unwrap();
+        assert_eq!(
+            c.providers[0].config.api.as_ref().unwrap().methods,
+            ["GET", "PUT"]
+        );
+        let err = parse_providers_json(entry(serde_json::json!(["get"])))
+            .err()
+            .unwrap();
+        assert!(err.message().contains("`get`"), "{}", err.message());
+        assert!(parse_providers_json(entry(serde_json::json!(["TRACE"]))).is_err());
+    }
+
+    #[test]
+    fn url_paths() {
+        assert_eq!(url_path("https://a.example/x/y?q#f"), Some("/x/y"));
+        assert_eq!(url_path("https://a.example"), None);
+        assert_eq!(url_path("/x"), None);
     }
 }
