@@ -3,6 +3,7 @@
 //! The body is `{"code", "message"}` plus, when the provider said something, its RFC 6749 `error`
 //! and `error_description` (docs/worker-api.md, "Errors").
 use oauth_edge_shared::error::ProviderError;
+use oauth_edge_shared::proxy::ProxyPathError;
 use oauth_edge_shared::token::TokenError;
 use serde_json::{json, Value};
 
@@ -30,10 +31,27 @@ pub(crate) enum WorkerError {
     CsrfHeaderMissing,
     /// The `Origin` is missing or not allowed.
     OriginNotAllowed,
-    /// No endpoint at this path.
+    /// No endpoint, callback or proxied API at this path.
     NotFound,
-    /// The endpoint exists but takes only `POST`.
-    MethodNotAllowed,
+    /// The endpoint exists but not for this method; carries the methods it takes (`Allow`).
+    MethodNotAllowed(String),
+    /// The provider does not allow the password grant here (`allow_password_grant` is off).
+    PasswordGrantDisabled,
+    /// The provider refused the username and password.
+    LoginFailed(ProviderError),
+    /// The provider has no registration endpoint.
+    RegistrationUnavailable,
+    /// The provider refused the registration: its status and, when it said, its error.
+    RegistrationFailed {
+        /// The provider's HTTP status.
+        status: u16,
+        /// Its error code and description.
+        error: Option<ProviderError>,
+    },
+    /// The API proxy refused the path (it could leave the configured base).
+    BadPath(ProxyPathError),
+    /// The session was made with another provider than the API's: its token is not sent there.
+    ProviderMismatch,
     /// The token endpoint's answer is not a token set.
     Token(TokenError),
     /// The provider could not be reached at all.
@@ -63,7 +81,13 @@ impl WorkerError {
             Self::CsrfHeaderMissing => "csrf_header_missing",
             Self::OriginNotAllowed => "origin_not_allowed",
             Self::NotFound => "not_found",
-            Self::MethodNotAllowed => "method_not_allowed",
+            Self::MethodNotAllowed(_) => "method_not_allowed",
+            Self::PasswordGrantDisabled => "password_grant_disabled",
+            Self::LoginFailed(_) => "login_failed",
+            Self::RegistrationUnavailable => "registration_unavailable",
+            Self::RegistrationFailed { .. } => "registration_failed",
+            Self::BadPath(_) => "bad_path",
+            Self::ProviderMismatch => "provider_mismatch",
             Self::Token(e) => e.code(),
             Self::Unreachable(_) => "provider_unavailable",
             Self::Config { .. } => "config_error",
@@ -78,11 +102,19 @@ impl WorkerError {
             | Self::UnknownProvider(_)
             | Self::NoTransaction
             | Self::TransactionMismatch(_)
-            | Self::IssuerMismatch => 400,
-            Self::NoSession | Self::SessionEnded(_) => 401,
-            Self::CsrfHeaderMissing | Self::OriginNotAllowed => 403,
-            Self::NotFound => 404,
-            Self::MethodNotAllowed => 405,
+            | Self::IssuerMismatch
+            | Self::BadPath(_) => 400,
+            Self::NoSession | Self::SessionEnded(_) | Self::LoginFailed(_) => 401,
+            Self::CsrfHeaderMissing
+            | Self::OriginNotAllowed
+            | Self::PasswordGrantDisabled
+            | Self::ProviderMismatch => 403,
+            Self::NotFound | Self::RegistrationUnavailable => 404,
+            Self::MethodNotAllowed(_) => 405,
+            // The provider's own refusal keeps its status (409 for a taken name); a provider that
+            // failed is the Worker's upstream failing.
+            Self::RegistrationFailed { status, .. } if (400..500).contains(status) => *status,
+            Self::RegistrationFailed { .. } => 502,
             Self::Token(_) | Self::Unreachable(_) => 502,
             Self::Config { .. } | Self::Internal(_) => 500,
         }
@@ -104,8 +136,22 @@ impl WorkerError {
             Self::SessionEnded(_) => "The provider ended this session (the grant was revoked or expired). Log in again.".into(),
             Self::CsrfHeaderMissing => "The request lacks the `X-OAuth-Edge: 1` header that every auth call must carry.".into(),
             Self::OriginNotAllowed => "This origin is not allowed to call the auth endpoints. Add it to the Worker's ALLOWED_ORIGINS.".into(),
-            Self::NotFound => "There is no auth endpoint at this path.".into(),
-            Self::MethodNotAllowed => "Auth endpoints take POST only.".into(),
+            Self::NotFound => "Nothing is served at this path: no such auth endpoint, provider callback or proxied API.".into(),
+            Self::MethodNotAllowed(allow) => format!("This endpoint takes {allow} only."),
+            Self::PasswordGrantDisabled => "This provider does not allow signing in with a username and password here. Use the normal login.".into(),
+            Self::LoginFailed(_) => "The provider refused the username or password. Check them and try again.".into(),
+            Self::RegistrationUnavailable => "This provider offers no registration through this app.".into(),
+            Self::RegistrationFailed { .. } => "The provider refused the registration (see `error`, e.g. the name is taken). Change the details and try again.".into(),
+            Self::ProviderMismatch => "You are logged in with another provider than this API's. Log in with this API's provider to call it.".into(),
+            Self::BadPath(why) => format!(
+                "The API path is refused ({}): it must stay below the configured API.",
+                match why {
+                    ProxyPathError::DotSegment => "a `.` or `..` segment, plain or encoded",
+                    ProxyPathError::EncodedSeparator =>
+                        "an encoded slash or backslash, a backslash or a control character",
+                    ProxyPathError::NotAPath => "`//`, `@` or an absolute URL",
+                }
+            ),
             Self::Token(TokenError::Provider { error, .. }) => error.error.message().into(),
             Self::Token(TokenError::Unavailable { status }) => format!(
                 "The sign-in service failed (HTTP {status}). Try again in a moment."
@@ -123,7 +169,8 @@ impl WorkerError {
     fn provider_error(&self) -> Option<&ProviderError> {
         match self {
             Self::Token(e) => e.provider_error(),
-            Self::SessionEnded(e) => e.as_ref(),
+            Self::SessionEnded(e) | Self::RegistrationFailed { error: e, .. } => e.as_ref(),
+            Self::LoginFailed(e) => Some(e),
             _ => None,
         }
     }
@@ -140,10 +187,18 @@ impl WorkerError {
         let mut reply = Reply::json(self.status(), body);
         match self {
             Self::NoSession | Self::SessionEnded(_) => reply.cookies.push(cookies::clear_session()),
-            Self::MethodNotAllowed => reply.headers.push(("Allow".into(), "POST, OPTIONS".into())),
+            Self::MethodNotAllowed(allow) => reply.headers.push(("Allow".into(), allow)),
             _ => {}
         }
         reply
+    }
+
+    /// The answer on a top-level navigation (the provider's redirect to the Worker's callback):
+    /// `303` to the app's root with the code in `oauth_edge_error`, the tx cookie cleared. The
+    /// library reads the code and scrubs it from the address bar.
+    pub(crate) fn into_redirect(self) -> Reply {
+        Reply::redirect(&format!("/?oauth_edge_error={}", self.code()))
+            .with_cookie(cookies::clear_tx())
     }
 }
 
@@ -179,6 +234,52 @@ mod tests {
             (WorkerError::SessionEnded(None), 401, "session_ended"),
             (WorkerError::CsrfHeaderMissing, 403, "csrf_header_missing"),
             (WorkerError::OriginNotAllowed, 403, "origin_not_allowed"),
+            (
+                WorkerError::MethodNotAllowed("GET".into()),
+                405,
+                "method_not_allowed",
+            ),
+            (
+                WorkerError::PasswordGrantDisabled,
+                403,
+                "password_grant_disabled",
+            ),
+            (
+                WorkerError::LoginFailed(ProviderError {
+                    error: ErrorCode::InvalidGrant,
+                    error_description: None,
+                    error_uri: None,
+                }),
+                401,
+                "login_failed",
+            ),
+            (
+                WorkerError::RegistrationUnavailable,
+                404,
+                "registration_unavailable",
+            ),
+            (
+                WorkerError::RegistrationFailed {
+                    status: 409,
+                    error: None,
+                },
+                409,
+                "registration_failed",
+            ),
+            (
+                WorkerError::RegistrationFailed {
+                    status: 503,
+                    error: None,
+                },
+                502,
+                "registration_failed",
+            ),
+            (
+                WorkerError::BadPath(ProxyPathError::DotSegment),
+                400,
+                "bad_path",
+            ),
+            (WorkerError::ProviderMismatch, 403, "provider_mismatch"),
             (
                 WorkerError::Token(TokenError::Unavailable { status: 503 }),
                 502,
@@ -243,5 +344,25 @@ mod tests {
             .as_str()
             .unwrap()
             .contains("CLIENT_SECRET_DEFAULT"));
+    }
+
+    #[test]
+    fn callback_failures_redirect_with_the_code() {
+        let reply = WorkerError::TransactionMismatch("tx").into_redirect();
+        assert_eq!(reply.status, 303);
+        let h = reply.header_list();
+        assert!(h.contains(&(
+            "Location".into(),
+            "/?oauth_edge_error=transaction_mismatch".into()
+        )));
+        assert_eq!(reply.cookies, [cookies::clear_tx()]);
+    }
+
+    #[test]
+    fn method_not_allowed_lists_the_methods() {
+        let reply = WorkerError::MethodNotAllowed("GET, POST".into()).into_reply();
+        assert!(reply
+            .headers
+            .contains(&("Allow".into(), "GET, POST".into())));
     }
 }

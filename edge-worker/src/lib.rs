@@ -1,9 +1,11 @@
 //! The oauth-edge Cloudflare Worker: the confidential OAuth client of a single-page app.
 //!
-//! It implements docs/worker-api.md under `AUTH_PREFIX` and serves the static site (the
-//! `ASSETS` binding) everywhere else, plus the demo app's `/demo-config.json`. This file is the router: it reads the configuration,
-//! applies the CSRF rules to every auth endpoint, and hands the call to `routes::*`. OAuth itself
-//! lives in `oauth-edge-shared`; error-to-status mapping lives in [`error`].
+//! It implements docs/worker-api.md: the auth endpoints and the providers' callbacks under
+//! `AUTH_PREFIX`, the API proxy under `API_PREFIX`, the demo app's `/demo-config.json`, and the
+//! static site (the `ASSETS` binding) everywhere else. This file is the router: it reads the
+//! configuration, applies each path's method and CSRF rules, and hands the call to `routes::*`.
+//! OAuth itself lives in `oauth-edge-shared`; error-to-status mapping lives in [`error`].
+mod client_token;
 mod clock;
 mod config;
 mod cookies;
@@ -21,7 +23,7 @@ mod upstream;
 
 use worker::{event, Context, Env, Method, Request, Response};
 
-use crate::config::{Config, DEFAULT_PREFIX};
+use crate::config::{Config, DEFAULT_API_PREFIX, DEFAULT_PREFIX};
 use crate::csrf::Origins;
 use crate::error::WorkerError;
 use crate::reply::Reply;
@@ -30,7 +32,7 @@ use crate::routes::Call;
 /// The static-assets binding (`[assets] binding` in wrangler.toml).
 const ASSETS: &str = "ASSETS";
 
-/// The auth endpoints, by path below the prefix.
+/// The auth endpoints, by path below the prefix (all `POST`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Endpoint {
     Login,
@@ -38,35 +40,73 @@ enum Endpoint {
     Session,
     Refresh,
     Logout,
+    Password,
+    Register,
 }
 
-impl Endpoint {
-    /// Where `path` goes: `None` outside the prefix (static assets), `Some(None)` for an unknown
-    /// path inside it.
-    fn route(path: &str, prefix: &str) -> Option<Option<Self>> {
-        let rest = path.strip_prefix(prefix)?;
-        if !rest.is_empty() && !rest.starts_with('/') {
-            return None; // `/authors` is not under `/auth`
+/// Where a request goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Route {
+    /// An auth endpoint.
+    Auth(Endpoint),
+    /// `<AUTH_PREFIX>/callback/<provider>`: a provider's redirect with tokens.
+    Callback(String),
+    /// `<API_PREFIX>/<provider>/<rest>`: the API proxy.
+    Api { provider: String, rest: String },
+    /// Inside a prefix, but nothing is there.
+    NotFound,
+}
+
+impl Route {
+    /// Where `path` goes: `None` outside both prefixes (static assets). The auth prefix is tried
+    /// first, so it may lie below the API prefix (`/api/auth` beside `/api`).
+    fn of(path: &str, auth_prefix: &str, api_prefix: &str) -> Option<Self> {
+        if let Some(rest) = below(path, auth_prefix) {
+            return Some(match rest {
+                "/login" => Self::Auth(Endpoint::Login),
+                "/token" => Self::Auth(Endpoint::Token),
+                "/session" => Self::Auth(Endpoint::Session),
+                "/refresh" => Self::Auth(Endpoint::Refresh),
+                "/logout" => Self::Auth(Endpoint::Logout),
+                "/password" => Self::Auth(Endpoint::Password),
+                "/register" => Self::Auth(Endpoint::Register),
+                _ => match rest.strip_prefix("/callback/") {
+                    Some(name) if !name.is_empty() && !name.contains('/') => {
+                        Self::Callback(name.to_owned())
+                    }
+                    _ => Self::NotFound,
+                },
+            });
         }
-        Some(match rest {
-            "/login" => Some(Self::Login),
-            "/token" => Some(Self::Token),
-            "/session" => Some(Self::Session),
-            "/refresh" => Some(Self::Refresh),
-            "/logout" => Some(Self::Logout),
-            _ => None,
-        })
+        let rest = below(path, api_prefix)?;
+        Some(
+            match rest.strip_prefix('/').and_then(|r| r.split_once('/')) {
+                Some((provider, rest)) if !provider.is_empty() => Self::Api {
+                    provider: provider.to_owned(),
+                    rest: rest.to_owned(),
+                },
+                _ => Self::NotFound,
+            },
+        )
     }
+}
+
+/// The part of `path` after `prefix`, when `path` lies below it (`/authors` is not below `/auth`).
+fn below<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
+    let rest = path.strip_prefix(prefix)?;
+    (rest.is_empty() || rest.starts_with('/')).then_some(rest)
 }
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     let config = Config::from_env(&env);
-    let prefix = config
+    let (auth_prefix, api_prefix) = config
         .as_ref()
-        .map_or(DEFAULT_PREFIX, |c| c.auth_prefix.as_str());
-    match Endpoint::route(&req.path(), prefix) {
-        Some(endpoint) => serve(endpoint, req, &env, config).await.into_response(),
+        .map_or((DEFAULT_PREFIX, DEFAULT_API_PREFIX), |c| {
+            (c.auth_prefix.as_str(), c.api_prefix.as_str())
+        });
+    match Route::of(&req.path(), auth_prefix, api_prefix) {
+        Some(route) => serve(route, req, &env, config).await.into_response(),
         None if req.path() == demo_config::PATH && req.method() == Method::Get => {
             match demo_config::answer(&env) {
                 Some(answer) => answer,
@@ -85,10 +125,20 @@ async fn static_asset(req: Request, env: &Env) -> worker::Result<Response> {
     }
 }
 
-/// Answers an auth request: preflight, or checks then the endpoint; CORS headers for an allowed
-/// cross-origin caller on every answer.
+/// The request rules of a path.
+enum Rules {
+    /// The auth endpoints and the API proxy: these methods (besides the `OPTIONS` preflight), the
+    /// custom header and an allowed `Origin` (`api`: a same-origin read may lack `Origin`).
+    Csrf { methods: String, api: bool },
+    /// The provider's callback: `GET` only, and no header or `Origin` checks — it is a top-level
+    /// navigation from the provider's site; the tx cookie check is its CSRF defence.
+    Navigation,
+}
+
+/// Answers a request under a prefix: preflight, or the path's checks then its route; CORS headers
+/// for an allowed cross-origin caller on every answer.
 async fn serve(
-    endpoint: Option<Endpoint>,
+    route: Route,
     mut req: Request,
     env: &Env,
     config: Result<Config, WorkerError>,
@@ -106,38 +156,105 @@ async fn serve(
         own: &own,
         allowed: &config.allowed_origins,
     };
-    if req.method() == Method::Options {
-        return origins.preflight(origin.as_deref());
-    }
+    let method = req.method().to_string().to_ascii_uppercase();
     let answer = async {
-        let endpoint = endpoint.ok_or(WorkerError::NotFound)?;
-        if req.method() != Method::Post {
-            return Err(WorkerError::MethodNotAllowed);
+        let rules = match &route {
+            Route::Auth(_) => Rules::Csrf {
+                methods: "POST".into(),
+                api: false,
+            },
+            Route::Callback(_) => Rules::Navigation,
+            Route::Api { provider, .. } => Rules::Csrf {
+                methods: api_of(&config, provider)?.1.methods.join(", "),
+                api: true,
+            },
+            Route::NotFound => return Err(WorkerError::NotFound),
+        };
+        match &rules {
+            Rules::Csrf { methods, .. } if method == "OPTIONS" => {
+                return Ok(origins.preflight(origin.as_deref(), methods));
+            }
+            Rules::Csrf { methods, api } => {
+                if !methods.split(", ").any(|m| m == method) {
+                    return Err(WorkerError::MethodNotAllowed(format!("{methods}, OPTIONS")));
+                }
+                let custom = header(&req, csrf::HEADER);
+                if *api {
+                    let site = header(&req, "Sec-Fetch-Site");
+                    origins.check_api(
+                        custom.as_deref(),
+                        origin.as_deref(),
+                        site.as_deref(),
+                        &method,
+                    )?;
+                } else {
+                    origins.check(custom.as_deref(), origin.as_deref())?;
+                }
+            }
+            Rules::Navigation if method != "GET" => {
+                return Err(WorkerError::MethodNotAllowed("GET".into()));
+            }
+            Rules::Navigation => {}
         }
-        origins.check(header(&req, csrf::HEADER).as_deref(), origin.as_deref())?;
+        let url = req
+            .url()
+            .map_err(|e| WorkerError::BadRequest(format!("unreadable URL: {e}")))?;
         let call = Call {
             config: &config,
             env,
             cookie_header: header(&req, "Cookie").unwrap_or_default(),
+            headers: req.headers().entries().collect(),
+            query: url.query().map(str::to_owned),
+            method: method.clone(),
             body: req
                 .bytes()
                 .await
                 .map_err(|e| WorkerError::BadRequest(format!("unreadable body: {e}")))?,
             now: clock::now(),
         };
-        match endpoint {
-            Endpoint::Login => routes::login::handle(&call).await,
-            Endpoint::Token => routes::token::handle(&call).await,
-            Endpoint::Session => routes::session::handle(&call).await,
-            Endpoint::Refresh => routes::refresh::handle(&call).await,
-            Endpoint::Logout => routes::logout::handle(&call).await,
+        match &route {
+            Route::Auth(Endpoint::Login) => routes::login::handle(&call).await,
+            Route::Auth(Endpoint::Token) => routes::token::handle(&call).await,
+            Route::Auth(Endpoint::Session) => routes::session::handle(&call).await,
+            Route::Auth(Endpoint::Refresh) => routes::refresh::handle(&call).await,
+            Route::Auth(Endpoint::Logout) => routes::logout::handle(&call).await,
+            Route::Auth(Endpoint::Password) => routes::password::handle(&call).await,
+            Route::Auth(Endpoint::Register) => routes::register::handle(&call).await,
+            Route::Callback(provider) => routes::callback::handle(&call, provider).await,
+            Route::Api { provider, rest } => {
+                let (provider, api) = api_of(&config, provider)?;
+                routes::proxy::handle(&call, provider, api, rest).await
+            }
+            Route::NotFound => Err(WorkerError::NotFound),
         }
     };
     let mut reply = answer.await.unwrap_or_else(failure);
+    if method != "OPTIONS" {
+        // (A preflight's answer has its own.)
+        reply
+            .headers
+            .extend(origins.cors_headers(origin.as_deref()));
+    }
     reply
-        .headers
-        .extend(origins.cors_headers(origin.as_deref()));
-    reply
+}
+
+/// The provider named `name` and its proxied API; `NotFound` when there is none.
+fn api_of<'c>(
+    config: &'c Config,
+    name: &str,
+) -> Result<
+    (
+        &'c config::Provider,
+        &'c oauth_edge_shared::provider::ApiProxy,
+    ),
+    WorkerError,
+> {
+    config
+        .providers
+        .iter()
+        .find(|p| p.name == name)
+        .and_then(|p| Some((p, p.config.api.as_ref()?)))
+        .ok_or(WorkerError::NotFound)
 }
 
 /// Logs a failure the operator must see (server-side detail, never a token) and answers it.
@@ -159,20 +276,66 @@ fn header(req: &Request, name: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    fn route(path: &str) -> Option<Route> {
+        Route::of(path, "/auth", "/api")
+    }
+
     #[test]
-    fn routes_under_the_prefix_only() {
+    fn routes_under_the_prefixes_only() {
+        assert_eq!(route("/auth/login"), Some(Route::Auth(Endpoint::Login)));
         assert_eq!(
-            Endpoint::route("/auth/login", "/auth"),
-            Some(Some(Endpoint::Login))
+            Route::of("/x/auth/logout", "/x/auth", "/api"),
+            Some(Route::Auth(Endpoint::Logout))
         );
         assert_eq!(
-            Endpoint::route("/x/auth/logout", "/x/auth"),
-            Some(Some(Endpoint::Logout))
+            route("/auth/password"),
+            Some(Route::Auth(Endpoint::Password))
         );
-        assert_eq!(Endpoint::route("/auth/nope", "/auth"), Some(None));
-        assert_eq!(Endpoint::route("/auth", "/auth"), Some(None));
-        assert_eq!(Endpoint::route("/authors", "/auth"), None);
-        assert_eq!(Endpoint::route("/", "/auth"), None);
-        assert_eq!(Endpoint::route("/index.html", "/auth"), None);
+        assert_eq!(
+            route("/auth/register"),
+            Some(Route::Auth(Endpoint::Register))
+        );
+        assert_eq!(route("/auth/nope"), Some(Route::NotFound));
+        assert_eq!(route("/auth"), Some(Route::NotFound));
+        assert_eq!(route("/authors"), None);
+        assert_eq!(route("/"), None);
+        assert_eq!(route("/index.html"), None);
+        assert_eq!(route("/apiary"), None);
+    }
+
+    #[test]
+    fn callbacks_name_one_provider() {
+        assert_eq!(
+            route("/auth/callback/sso"),
+            Some(Route::Callback("sso".into()))
+        );
+        assert_eq!(route("/auth/callback/"), Some(Route::NotFound));
+        assert_eq!(route("/auth/callback/a/b"), Some(Route::NotFound));
+    }
+
+    #[test]
+    fn api_paths_split_provider_and_rest() {
+        let api = |provider: &str, rest: &str| {
+            Some(Route::Api {
+                provider: provider.into(),
+                rest: rest.into(),
+            })
+        };
+        assert_eq!(
+            route("/api/px/accountInformation.json"),
+            api("px", "accountInformation.json")
+        );
+        assert_eq!(route("/api/px/"), api("px", ""));
+        assert_eq!(
+            route("/api/px//evil.example/x"),
+            api("px", "/evil.example/x")
+        );
+        assert_eq!(route("/api/px"), Some(Route::NotFound));
+        assert_eq!(route("/api//x"), Some(Route::NotFound));
+        // The auth prefix wins where it lies below the API prefix.
+        assert_eq!(
+            Route::of("/api/auth/login", "/api/auth", "/api"),
+            Some(Route::Auth(Endpoint::Login))
+        );
     }
 }

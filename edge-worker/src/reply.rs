@@ -1,7 +1,8 @@
 //! What an endpoint answers, as plain data, and its one conversion into a `worker::Response`.
 //!
-//! Every `/auth/*` answer gets `Cache-Control: no-store` (it may carry a token), `Vary: Origin`
-//! (CORS headers depend on it) and `X-Content-Type-Options: nosniff`.
+//! Every answer of the Worker's own endpoints (auth, callback, API proxy) gets
+//! `Cache-Control: no-store` (it may carry a token or a user's data), `Vary: Origin` (CORS headers
+//! depend on it) and `X-Content-Type-Options: nosniff`.
 use serde::Serialize;
 use serde_json::Value;
 
@@ -10,8 +11,10 @@ use serde_json::Value;
 pub(crate) struct Reply {
     /// The status code.
     pub(crate) status: u16,
-    /// The JSON body; `Null` for none.
+    /// The JSON body; `Null` for none (or for a [`Reply::bytes`] answer).
     pub(crate) body: Value,
+    /// A body passed through as is (the API proxy's upstream answer), instead of `body`.
+    pub(crate) raw: Option<Vec<u8>>,
     /// Headers besides the common ones.
     pub(crate) headers: Vec<(String, String)>,
     /// One `Set-Cookie` header each.
@@ -24,9 +27,31 @@ impl Reply {
         Self {
             status,
             body,
+            raw: None,
             headers: Vec::new(),
             cookies: Vec::new(),
         }
+    }
+
+    /// Bytes passed through with their `Content-Type`, if any (the API proxy).
+    pub(crate) fn bytes(status: u16, content_type: Option<String>, body: Vec<u8>) -> Self {
+        let mut reply = Self::json(status, Value::Null);
+        reply.raw = Some(body);
+        reply
+            .headers
+            .extend(content_type.map(|t| ("Content-Type".to_owned(), t)));
+        reply
+    }
+
+    /// `303 See Other` to `location` (a same-origin path), for a top-level navigation. The URL
+    /// that led here may carry tokens: `Referrer-Policy: no-referrer` keeps it out of `Referer`.
+    pub(crate) fn redirect(location: &str) -> Self {
+        let mut reply = Self::empty(303);
+        reply.headers = vec![
+            ("Location".to_owned(), location.to_owned()),
+            ("Referrer-Policy".to_owned(), "no-referrer".to_owned()),
+        ];
+        reply
     }
 
     /// `200` with `body` serialized.
@@ -73,10 +98,10 @@ impl Reply {
         for (name, value) in self.header_list() {
             headers.append(&name, &value)?;
         }
-        let body = if self.body.is_null() {
-            Vec::new()
-        } else {
-            serde_json::to_vec(&self.body)?
+        let body = match self.raw {
+            Some(raw) => raw,
+            None if self.body.is_null() => Vec::new(),
+            None => serde_json::to_vec(&self.body)?,
         };
         Ok(worker::Response::from_bytes(body)?
             .with_status(self.status)
@@ -101,5 +126,29 @@ mod tests {
             .header_list()
             .iter()
             .all(|(n, _)| n != "Content-Type"));
+    }
+
+    #[test]
+    fn passed_through_bytes_keep_their_type() {
+        let r = Reply::bytes(418, Some("text/plain".into()), b"teapot".to_vec());
+        let h = r.header_list();
+        assert_eq!(
+            h.iter()
+                .filter(|(n, _)| n == "Content-Type")
+                .collect::<Vec<_>>(),
+            [&("Content-Type".to_owned(), "text/plain".to_owned())]
+        );
+        assert!(h.contains(&("Cache-Control".into(), "no-store".into())));
+        assert!(Reply::bytes(204, None, Vec::new())
+            .header_list()
+            .iter()
+            .all(|(n, _)| n != "Content-Type"));
+    }
+
+    #[test]
+    fn redirects_send_no_referrer() {
+        let h = Reply::redirect("/account").header_list();
+        assert!(h.contains(&("Location".into(), "/account".into())));
+        assert!(h.contains(&("Referrer-Policy".into(), "no-referrer".into())));
     }
 }

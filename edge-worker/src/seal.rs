@@ -39,6 +39,8 @@ pub(crate) enum Purpose {
     Transaction,
     /// A session record in KV.
     Session,
+    /// A client-credentials token cached in KV (API proxy).
+    ClientToken,
 }
 
 impl Purpose {
@@ -46,6 +48,7 @@ impl Purpose {
         match self {
             Self::Transaction => b"oauth-edge/tx/v1",
             Self::Session => b"oauth-edge/session/v1",
+            Self::ClientToken => b"oauth-edge/client-token/v1",
         }
     }
 }

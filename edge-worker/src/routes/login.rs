@@ -1,6 +1,13 @@
 //! `POST /auth/login`: begin a login. Builds the authorization URL (RFC 6749 §4.1.1 with the
-//! browser's PKCE challenge) and seals the pending transaction into the tx cookie.
-use oauth_edge_shared::authorize::{authorization_url, is_s256_challenge};
+//! browser's PKCE challenge, at the requested endpoint variant) and seals the pending transaction
+//! into the tx cookie.
+//!
+//! For a provider that delivers tokens in the redirect, the redirect goes to the Worker's own
+//! callback (`/callback/<provider>`) with a one-time `tx` value appended; the value is sealed in the
+//! tx cookie too, and the callback checks one against the other.
+use oauth_edge_shared::authorize::{authorization_url_for, is_s256_challenge};
+use oauth_edge_shared::provider::Delivery;
+use oauth_edge_shared::return_to::safe_return_to;
 use serde::{Deserialize, Serialize};
 
 use super::Call;
@@ -17,6 +24,12 @@ struct LoginRequest {
     provider: Option<String>,
     state: String,
     code_challenge: String,
+    /// A named authorization endpoint (e.g. a locale); unknown names use the default one.
+    #[serde(default)]
+    variant: Option<String>,
+    /// Where the Worker sends the browser after a login whose tokens come to it.
+    #[serde(default)]
+    return_to: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -24,6 +37,11 @@ struct LoginAnswer<'a> {
     authorization_url: String,
     issuer: Option<&'a str>,
     provider: &'a str,
+    /// The callback parameter carrying the code (`None` when the Worker receives tokens).
+    code_param: Option<&'a str>,
+    /// `code`: the app's callback page redeems a code at `/token`; `worker`: the provider
+    /// redirects to the Worker, which ends the login itself.
+    delivery: &'static str,
 }
 
 /// Handles the call.
@@ -40,18 +58,42 @@ pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
         ));
     }
     let provider = call.config.provider(request.provider.as_deref())?;
-    let url = authorization_url(&provider.config, &request.state, &request.code_challenge);
-    let tx = Transaction::new(
-        &provider.name,
+    let (tx, delivery) = match provider.config.dialect.delivery {
+        Delivery::Code { .. } => (
+            Transaction::new(
+                &provider.name,
+                &request.state,
+                &request.code_challenge,
+                call.now,
+            ),
+            "code",
+        ),
+        Delivery::RedirectTokens { .. } => (
+            Transaction::for_tokens(
+                &provider.name,
+                &entropy::random()?,
+                safe_return_to(request.return_to.as_deref().unwrap_or("/")),
+                call.now,
+            ),
+            "worker",
+        ),
+    };
+    // The redirect URI the provider sees: the configured one, plus `tx` for tokens to the Worker.
+    let mut config = provider.config.clone();
+    config.redirect_uri = tx.redirect_uri(&provider.config.redirect_uri);
+    let url = authorization_url_for(
+        &config,
+        request.variant.as_deref(),
         &request.state,
         &request.code_challenge,
-        call.now,
     );
     let sealed = tx.seal(&call.config.session_key, entropy::random()?);
     Ok(Reply::ok(&LoginAnswer {
         authorization_url: url,
         issuer: provider.config.issuer.as_deref(),
         provider: &provider.name,
+        code_param: provider.config.dialect.code_param(),
+        delivery,
     })
     .with_cookie(cookies::set_tx(&sealed)))
 }

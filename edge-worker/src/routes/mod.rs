@@ -1,20 +1,28 @@
 //! One module per endpoint of docs/worker-api.md. Each takes a [`Call`] (the checked request) and
 //! answers a [`Reply`](crate::reply::Reply) or a [`WorkerError`]; the protocol work is done by
 //! `oauth-edge-shared`, the I/O by [`upstream`](crate::upstream) and [`store`](crate::store).
+pub(crate) mod callback;
 pub(crate) mod login;
 pub(crate) mod logout;
+pub(crate) mod password;
+pub(crate) mod proxy;
 pub(crate) mod refresh;
+pub(crate) mod register;
 pub(crate) mod session;
 pub(crate) mod token;
 
-use oauth_edge_shared::token::RequestContext;
+use oauth_edge_shared::session::SessionRecord;
+use oauth_edge_shared::token::{RequestContext, TokenSet};
+use oauth_edge_shared::userinfo::{parse_userinfo, user_from_token_fields, userinfo_request};
 use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 
-use crate::config::Config;
+use crate::config::{Config, Provider};
 use crate::cookies;
 use crate::entropy;
 use crate::error::WorkerError;
-use crate::store::{SessionId, SessionStore};
+use crate::store::{self, SessionId, SessionStore};
+use crate::upstream;
 
 /// A request that passed the CSRF checks, with what every endpoint may need.
 pub(crate) struct Call<'a> {
@@ -24,6 +32,12 @@ pub(crate) struct Call<'a> {
     pub(crate) env: &'a worker::Env,
     /// The `Cookie` header (empty when absent).
     pub(crate) cookie_header: String,
+    /// The request method, upper-case.
+    pub(crate) method: String,
+    /// Every request header (names lower-case, as the runtime gives them).
+    pub(crate) headers: Vec<(String, String)>,
+    /// The query string, without `?` (`None` when the URL has none).
+    pub(crate) query: Option<String>,
     /// The request body.
     pub(crate) body: Vec<u8>,
     /// Now, in UNIX seconds.
@@ -63,4 +77,44 @@ impl Call<'_> {
     pub(crate) fn store(&self) -> Result<SessionStore<'_>, WorkerError> {
         SessionStore::new(self.env, &self.config.session_key, self.config.session_ttl)
     }
+}
+
+/// What is known of the user after a login: `known` (what the login itself said), the dialect's
+/// token-response fields, and the userinfo claims when the provider has an endpoint for them.
+pub(crate) async fn user_info(
+    provider: &Provider,
+    tokens: &TokenSet,
+    known: Map<String, Value>,
+) -> Map<String, Value> {
+    let mut user = known;
+    user.extend(user_from_token_fields(&provider.config, &tokens.extra));
+    if let Some(request) = userinfo_request(&provider.config, &tokens.access_token) {
+        match upstream::send(&request).await.map(|r| parse_userinfo(&r)) {
+            Ok(Some(claims)) => user.extend(claims),
+            // The login stands without user details; say why in the log.
+            Ok(None) => worker::console_warn!("userinfo: the provider's answer was not usable"),
+            Err(e) => worker::console_warn!("userinfo: {}", e.message()),
+        }
+    }
+    user
+}
+
+/// Stores a new session for `tokens` (replacing whatever session this browser had) and answers
+/// it with the `Set-Cookie` of its cookie. The cookie lives as long as the KV entry: the session
+/// TTL, shortened to the refresh token's documented lifetime.
+pub(crate) async fn start_session(
+    call: &Call<'_>,
+    provider: &Provider,
+    tokens: TokenSet,
+    user: Map<String, Value>,
+) -> Result<(SessionRecord, String), WorkerError> {
+    let record = SessionRecord::new(&provider.name, tokens, user, call.now);
+    let store = call.store()?;
+    if let Some(old) = call.session_id() {
+        store.delete(&old).await?;
+    }
+    let id = SessionId::from_entropy(&entropy::random()?);
+    store.save(&id, &record, call.now, &provider.config).await?;
+    let max_age = store::kv_ttl(&record, call.config.session_ttl, call.now, &provider.config);
+    Ok((record, cookies::set_session(id.as_str(), max_age)))
 }

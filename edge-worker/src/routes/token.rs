@@ -3,17 +3,13 @@
 //! Opens and always clears the tx cookie, checks the callback against it, exchanges the code as
 //! the confidential client, fetches user info when the provider has an endpoint for it, and
 //! stores the new session.
-use oauth_edge_shared::session::SessionRecord;
 use oauth_edge_shared::token::{parse_token_response, signed_token_request, Grant};
-use oauth_edge_shared::userinfo::{parse_userinfo, user_from_token_fields, userinfo_request};
 use serde::Deserialize;
 
-use super::Call;
+use super::{start_session, user_info, Call};
 use crate::cookies;
-use crate::entropy;
 use crate::error::WorkerError;
 use crate::reply::Reply;
-use crate::store::SessionId;
 use crate::transaction::{CallbackParams, Transaction};
 use crate::upstream;
 
@@ -64,24 +60,7 @@ async fn exchange(call: &Call<'_>) -> Result<Reply, WorkerError> {
     );
     let tokens = parse_token_response(&provider.config, &upstream::send(&request).await?)?;
 
-    let mut user = user_from_token_fields(&provider.config, &tokens.extra);
-    if let Some(request) = userinfo_request(&provider.config, &tokens.access_token) {
-        match upstream::send(&request).await.map(|r| parse_userinfo(&r)) {
-            Ok(Some(claims)) => user.extend(claims),
-            // The login stands without user details; say why in the log.
-            Ok(None) => worker::console_warn!("userinfo: the provider's answer was not usable"),
-            Err(e) => worker::console_warn!("userinfo: {}", e.message()),
-        }
-    }
-
-    let record = SessionRecord::new(&provider.name, tokens, user, call.now);
-    let store = call.store()?;
-    // A login replaces whatever session this browser had.
-    if let Some(old) = call.session_id() {
-        store.delete(&old).await?;
-    }
-    let id = SessionId::from_entropy(&entropy::random()?);
-    store.save(&id, &record, call.now, &provider.config).await?;
-    Ok(Reply::ok(&record.token_view())
-        .with_cookie(cookies::set_session(id.as_str(), call.config.session_ttl)))
+    let user = user_info(provider, &tokens, serde_json::Map::new()).await;
+    let (record, cookie) = start_session(call, provider, tokens, user).await?;
+    Ok(Reply::ok(&record.token_view()).with_cookie(cookie))
 }

@@ -1,0 +1,273 @@
+//! `<API_PREFIX>/<provider>/<path>`: the API proxy (BFF mode). The browser calls its API through
+//! the Worker, which attaches a token the browser never holds: the session's (as `Bearer`, or a MAC
+//! signature with the access token as `id` and the session's `mac_key` as key), or a
+//! client-credentials token of the app's own.
+//!
+//! The router has already checked the method against the provider's `api.methods` and the CSRF
+//! rules. Here: the path must stay below `api.base_url` (`oauth_edge_shared::proxy::upstream_url`);
+//! only content-negotiation and conditional headers of the browser's request go upstream (never
+//! its `Cookie` or `Authorization`); the token is refreshed first when it is about to expire, and
+//! once more when the API answers `401` (Paytronix: "on invalid token, refresh and resend"), after
+//! which the call is sent again. The API's status, `Content-Type` and body come back as they are.
+use oauth_edge_shared::http::{HttpRequest, HttpResponse, Method};
+use oauth_edge_shared::provider::signing::{nonce_from_entropy, sign_mac};
+use oauth_edge_shared::provider::{ApiProxy, ApiToken};
+use oauth_edge_shared::proxy::upstream_url;
+use oauth_edge_shared::secret::{AccessToken, SigningKey};
+use oauth_edge_shared::token::{parse_token_response, signed_token_request, Grant, RequestContext};
+
+use super::refresh::{current_session, renew};
+use super::Call;
+use crate::client_token::{ClientToken, ClientTokenCache};
+use crate::config::Provider;
+use crate::error::WorkerError;
+use crate::reply::Reply;
+use crate::upstream;
+
+/// The browser's request headers that go upstream: content negotiation and conditional requests.
+/// Everything else stays behind — `Cookie` and `Authorization` above all, but also `Origin`,
+/// `X-OAuth-Edge` and whatever the runtime adds.
+const FORWARDED_HEADERS: &[&str] = &[
+    "accept",
+    "accept-language",
+    "content-type",
+    "if-match",
+    "if-none-match",
+    "if-modified-since",
+    "if-unmodified-since",
+];
+
+/// Handles a call for `provider`'s API at `rest` (the path after `<API_PREFIX>/<provider>/`).
+pub(crate) async fn handle(
+    call: &Call<'_>,
+    provider: &Provider,
+    api: &ApiProxy,
+    rest: &str,
+) -> Result<Reply, WorkerError> {
+    let url =
+        upstream_url(&api.base_url, rest, call.query.as_deref()).map_err(WorkerError::BadPath)?;
+    let method = Method::parse(&call.method)
+        .ok_or_else(|| WorkerError::MethodNotAllowed(api.methods.join(", ")))?;
+    let request = upstream_request(method, url, &call.headers, call.body.clone());
+    let answer = match api.token {
+        ApiToken::Session => with_session_token(call, provider, &request).await?,
+        ApiToken::ClientCredentials => with_client_token(call, provider, &request).await?,
+    };
+    Ok(Reply::bytes(
+        answer.status,
+        answer.header("content-type").map(str::to_owned),
+        answer.body,
+    ))
+}
+
+/// Sends `request` with the session's token: refreshed first when it is about to expire, and
+/// after a `401` (then sent once more, if the refresh gave a new token).
+async fn with_session_token(
+    call: &Call<'_>,
+    provider: &Provider,
+    request: &HttpRequest,
+) -> Result<HttpResponse, WorkerError> {
+    let (id, mut record) = current_session(call).await?;
+    if record.provider != provider.name {
+        // Never hand one provider's token to another provider's API.
+        return Err(WorkerError::ProviderMismatch);
+    }
+    if record.needs_refresh(call.now) {
+        record = renew(call, &id, record).await?;
+    }
+    let answer = send(call, request, &record.access_token, record.mac_key.as_ref()).await?;
+    if answer.status != 401 {
+        return Ok(answer);
+    }
+    let refused = record.access_token.clone();
+    let record = renew(call, &id, record).await?;
+    if record.access_token == refused {
+        return Ok(answer); // nothing to refresh with: the API's 401 stands
+    }
+    send(call, request, &record.access_token, record.mac_key.as_ref()).await
+}
+
+/// Sends `request` with the app's client-credentials token, from the KV cache or fresh; after a
+/// `401` the cached token is dropped and a fresh one tried once.
+async fn with_client_token(
+    call: &Call<'_>,
+    provider: &Provider,
+    request: &HttpRequest,
+) -> Result<HttpResponse, WorkerError> {
+    let cache = ClientTokenCache::new(call.env, &call.config.session_key)?;
+    let token = match cache.load(&provider.name, call.now).await? {
+        Some(token) => token,
+        None => client_token(call, provider, &cache).await?,
+    };
+    let answer = send(call, request, &token.access_token, token.mac_key.as_ref()).await?;
+    if answer.status != 401 {
+        return Ok(answer);
+    }
+    cache.forget(&provider.name).await?;
+    let token = client_token(call, provider, &cache).await?;
+    send(call, request, &token.access_token, token.mac_key.as_ref()).await
+}
+
+/// A fresh client-credentials token (RFC 6749 §4.4), cached.
+async fn client_token(
+    call: &Call<'_>,
+    provider: &Provider,
+    cache: &ClientTokenCache<'_>,
+) -> Result<ClientToken, WorkerError> {
+    let request = signed_token_request(
+        &provider.config,
+        &provider.client_secret,
+        &Grant::ClientCredentials,
+        &serde_json::Map::new(),
+        &call.request_context()?,
+    );
+    let tokens = parse_token_response(&provider.config, &upstream::send(&request).await?)?;
+    let token = ClientToken::new(tokens, call.now);
+    cache.save(&provider.name, &token, call.now).await?;
+    Ok(token)
+}
+
+/// Sends `request` with the token attached (a fresh signature each time).
+async fn send(
+    call: &Call<'_>,
+    request: &HttpRequest,
+    token: &AccessToken,
+    mac_key: Option<&SigningKey>,
+) -> Result<HttpResponse, WorkerError> {
+    let mut request = request.clone();
+    attach_token(&mut request, token, mac_key, &call.request_context()?)?;
+    upstream::send(&request).await
+}
+
+/// The upstream request: `method` to `url` with the forwardable headers of the browser's request.
+fn upstream_request(
+    method: Method,
+    url: String,
+    browser_headers: &[(String, String)],
+    body: Vec<u8>,
+) -> HttpRequest {
+    let headers = browser_headers
+        .iter()
+        .filter(|(name, _)| {
+            FORWARDED_HEADERS
+                .iter()
+                .any(|f| name.eq_ignore_ascii_case(f))
+        })
+        .cloned()
+        .collect();
+    HttpRequest {
+        method,
+        url,
+        headers,
+        body,
+    }
+}
+
+/// Adds the token: `Authorization: Bearer` (RFC 6750 §2.1), or for a MAC token the MAC signature
+/// with `id` = the access token and the token's key.
+fn attach_token(
+    request: &mut HttpRequest,
+    token: &AccessToken,
+    mac_key: Option<&SigningKey>,
+    ctx: &RequestContext,
+) -> Result<(), WorkerError> {
+    request
+        .headers
+        .retain(|(n, _)| !n.eq_ignore_ascii_case("authorization"));
+    match mac_key {
+        None => {
+            request
+                .headers
+                .push(("Authorization".into(), format!("Bearer {}", token.expose())));
+            Ok(())
+        }
+        Some(key) => {
+            let nonce = nonce_from_entropy(&ctx.entropy);
+            if sign_mac(request, token.expose(), key, ctx.now, &nonce) {
+                Ok(())
+            } else {
+                Err(WorkerError::Internal(
+                    "the API URL cannot be MAC-signed".into(),
+                ))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn ctx() -> RequestContext {
+        RequestContext {
+            now: 1343811600,
+            entropy: [3; 32],
+        }
+    }
+
+    #[test]
+    fn browser_credentials_never_go_upstream() {
+        let browser = headers(&[
+            ("cookie", "__Host-oauth-edge-session=abc"),
+            ("authorization", "Bearer from-the-page"),
+            ("origin", "https://app.example"),
+            ("x-oauth-edge", "1"),
+            ("cf-connecting-ip", "203.0.113.1"),
+            ("accept", "application/json"),
+            ("Content-Type", "application/json"),
+            ("if-none-match", "\"v1\""),
+        ]);
+        let mut req = upstream_request(
+            Method::Post,
+            "https://api.example/v1/x".into(),
+            &browser,
+            b"{}".to_vec(),
+        );
+        attach_token(&mut req, &AccessToken::new("at-1"), None, &ctx()).unwrap();
+        assert_eq!(
+            req.headers,
+            headers(&[
+                ("accept", "application/json"),
+                ("Content-Type", "application/json"),
+                ("if-none-match", "\"v1\""),
+                ("Authorization", "Bearer at-1"),
+            ])
+        );
+        assert_eq!(req.body, b"{}");
+    }
+
+    #[test]
+    fn mac_tokens_are_signed_with_their_own_key() {
+        let mut req = upstream_request(
+            Method::Get,
+            "https://wallet.paysera.com/rest/v1/user/me".into(),
+            &[],
+            Vec::new(),
+        );
+        let key = SigningKey::new("adijq39jdlaska9asud");
+        attach_token(
+            &mut req,
+            &AccessToken::new("SlAV32hkKG"),
+            Some(&key),
+            &ctx(),
+        )
+        .unwrap();
+        let auth = req.header("authorization").unwrap();
+        let nonce = nonce_from_entropy(&[3; 32]);
+        assert!(
+            auth.starts_with(&format!(
+                r#"MAC id="SlAV32hkKG", ts="1343811600", nonce="{nonce}", mac=""#
+            )),
+            "{auth}"
+        );
+        assert!(!auth.contains("ext="), "no body, no body hash: {auth}");
+        assert!(!auth.contains("adijq39jdlaska9asud"));
+    }
+}
