@@ -259,23 +259,35 @@ describe("bad input: a clear typed error and no half-made session", () => {
   }
 
   test("a code redeemed without the browser's transaction cookie", async () => {
+    // The victim's browser signs in; its own POST /auth/token (code, state and verifier — more
+    // than an attacker usually has) is caught and never sent.
     const { context, page } = await openApp();
-    // Stop the provider's redirect before it reaches the app, keeping its URL (code + state).
-    let callback;
-    await page.route("**/callback?**", async (route) => {
-      callback = route.request().url();
+    let stolen;
+    await page.route("**/auth/token", async (route) => {
+      stolen = route.request().postData();
       await route.abort("aborted");
     });
     await page.click("#login");
     await signInAtIdp(page, "dave");
-    for (let i = 0; i < 150 && !callback; i++) await page.waitForTimeout(100);
-    assert.ok(callback, "the provider redirected back");
-    await page.unroute("**/callback?**");
-    // Another browser (no transaction cookie) presents the code: refused.
-    await context.clearCookies({ name: TX_COOKIE });
-    await page.goto(callback);
-    assert.equal(await errorCode(page), "no_transaction");
-    await assertNoSession(page);
+    for (let i = 0; i < 150 && !stolen; i++) await page.waitForTimeout(100);
+    assert.ok(stolen, "the app asked the Worker to redeem the code");
+    assert.match(stolen, /"code_verifier"/);
+
+    // Another browser presents it: no transaction cookie, so the Worker refuses.
+    const other = await openApp();
+    const answer = await other.page.evaluate(async (body) => {
+      const r = await fetch("/auth/token", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-oauth-edge": "1" },
+        body,
+      });
+      return { status: r.status, body: await r.json() };
+    }, stolen);
+    assert.equal(answer.status, 400);
+    assert.equal(answer.body.code, "no_transaction");
+    assert.match(answer.body.message, /\w+/);
+    await assertNoSession(other.page);
+    await other.context.close();
     await context.close();
   });
 
