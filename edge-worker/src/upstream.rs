@@ -10,7 +10,9 @@ use crate::error::WorkerError;
 /// redirects is answering wrongly, and the shared parser says so). A request that cannot be sent
 /// at all is [`WorkerError::Unreachable`].
 pub(crate) async fn send(request: &HttpRequest) -> Result<HttpResponse, WorkerError> {
-    let unreachable = |e: worker::Error| WorkerError::Unreachable(format!("{}: {e}", request.url));
+    // Logged by the router: the query is left out, it can carry a token (Paysera's revocation).
+    let endpoint = request.url.split('?').next().unwrap_or_default();
+    let unreachable = |e: worker::Error| WorkerError::Unreachable(format!("{endpoint}: {e}"));
     let headers = Headers::new();
     for (name, value) in &request.headers {
         headers.append(name, value).map_err(unreachable)?;
