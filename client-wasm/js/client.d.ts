@@ -192,6 +192,8 @@ export declare class OAuthClient {
   readonly scope: string | null;
   /** When the access token expires (UNIX seconds), or `null`. */
   readonly expiresAt: number | null;
+  /** The Worker's name of the provider the session is with, or `null`. */
+  readonly provider: string | null;
   addEventListener<K extends OAuthEventType>(type: K, listener: (detail: OAuthClientEventMap[K]) => void): void;
   removeEventListener<K extends OAuthEventType>(type: K, listener: (detail: OAuthClientEventMap[K]) => void): void;
 }

@@ -354,6 +354,9 @@ export class OAuthClient {
   get expiresAt() {
     return this.#view?.expiresAt ?? null;
   }
+  get provider() {
+    return this.#view?.raw.provider ?? null;
+  }
 
   addEventListener(type, listener) {
     this.#listenersOf(type).add(listener);
