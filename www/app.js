@@ -1,4 +1,9 @@
 // The oauth-edge demo: plain ES modules, importing the package by name like any user would.
+//
+// /demo-config.json (the Worker's APP_CONFIG var) lists the providers the Worker is configured
+// with: `{"providers": [{name, label, flows: ["redirect","password","register"], api, variants?,
+// app_api?, app_api_label?}], "api_url"}`. Without a list, the one provider is the Worker's default
+// and the API is `api_url`.
 import init, { OAuthClient } from "oauth-edge";
 
 const $ = (id) => document.getElementById(id);
@@ -6,15 +11,50 @@ const $ = (id) => document.getElementById(id);
 await init();
 const client = new OAuthClient({ worker: "/auth" });
 
+// ---- configuration ---------------------------------------------------------------------------
+
+let config = null;
+async function demoConfig() {
+  if (config) return config;
+  const meta = document.querySelector('meta[name="oauth-edge-demo-api"]');
+  let c = {};
+  try {
+    const res = await fetch("/demo-config.json", { cache: "no-store" });
+    if (res.ok) c = await res.json();
+  } catch {
+    // no configuration: the default provider only
+  }
+  const apiUrl = (meta && meta.content) || c.api_url || c.apiUrl || null;
+  const providers = Array.isArray(c.providers) && c.providers.length
+    ? c.providers
+    : [{ name: "", label: "Default provider", flows: ["redirect"], api: apiUrl }];
+  return (config = { providers });
+}
+
+/** The entry of the provider the session is with (or the picked one, logged out). */
+function entryOf(name) {
+  const list = config ? config.providers : [];
+  return list.find((p) => p.name === name) || list.find((p) => p.name === "default") || list[0] || null;
+}
+const picked = () => entryOf($("provider").value);
+const sessionEntry = () => entryOf(client.provider ?? $("provider").value);
+
 // ---- view ------------------------------------------------------------------------------------
+
+/** Words for the demo's own errors. */
+const DEMO_WORDS = {
+  no_api: "This provider has no API configured in the demo (see APP_CONFIG).",
+};
 
 function showError(err) {
   const el = $("error");
   const code = (err && err.code) || "unexpected_error";
   el.dataset.code = code;
-  el.replaceChildren(document.createTextNode(String((err && err.message) || err)));
+  el.replaceChildren(document.createTextNode(String(DEMO_WORDS[code] || (err && err.message) || err)));
   if (err && err.errorDescription) {
     el.append(document.createTextNode(` The provider said: “${err.errorDescription}”.`));
+  } else if (err && err.error && err.error !== code) {
+    el.append(document.createTextNode(` The provider said: “${err.error}”.`));
   }
   const c = document.createElement("code");
   c.textContent = ` (${code})`;
@@ -29,10 +69,19 @@ function clearError() {
   el.hidden = true;
 }
 
+function notice(text) {
+  const el = $("notice");
+  el.textContent = text || "";
+  el.hidden = !text;
+}
+
 function describeUser(user) {
   if (!user) return "";
-  const name = user.name || user.preferred_username || user.email || "";
-  return name && user.sub && name !== user.sub ? `${name} (${user.sub})` : name || user.sub || "";
+  const name = user.name || user.preferred_username || user.username || user.user_id || user.email || "";
+  const id = user.sub || user.id || "";
+  const card = user.printedCardNumber ? `, card ${user.printedCardNumber}` : "";
+  if (!name && !id) return "(the provider describes no user)";
+  return (name && id && name !== id ? `${name} (${id})` : name || id) + card;
 }
 
 function tick() {
@@ -47,6 +96,22 @@ function tick() {
   el.textContent = `${Math.max(0, Math.round(at - Date.now() / 1000))} s`;
 }
 
+/** Shows the pickers and forms the picked provider has. */
+function renderPicker() {
+  const entry = picked();
+  const flows = (entry && entry.flows) || ["redirect"];
+  const variants = (entry && entry.variants) || [];
+  $("variant-picker").hidden = variants.length === 0;
+  $("variant").replaceChildren(...variants.map((v) => new Option(v.label, v.name)));
+  $("login").hidden = !flows.includes("redirect");
+  $("password-form").hidden = !flows.includes("password");
+  $("register-form").hidden = !flows.includes("register");
+  const words = { redirect: "sign-in page", password: "password login", register: "registration" };
+  $("provider-flows").textContent = entry && entry.label
+    ? `${entry.label}: ${flows.map((f) => words[f] || f).join(", ")}.`
+    : "";
+}
+
 function render() {
   const loggedIn = client.loggedIn;
   const status = $("status");
@@ -54,8 +119,17 @@ function render() {
   status.dataset.state = status.textContent;
   $("logged-in-view").hidden = !loggedIn;
   $("logged-out-view").hidden = loggedIn;
+  const entry = loggedIn ? sessionEntry() : null;
+  $("session-provider").dataset.provider = loggedIn ? client.provider || "" : "";
+  $("session-provider").textContent = loggedIn && entry && entry.label ? `with ${entry.label}` : "";
+  $("provider-label").textContent = (entry && entry.label) || client.provider || "";
   $("user").textContent = describeUser(client.user);
   $("scopes").textContent = client.scope || "";
+  $("api-target").textContent = entry && entry.api
+    ? `${entry.api}${entry.api.startsWith("/api/") ? " (through the Worker's proxy: the token stays there)" : ""}`
+    : "none";
+  $("call-app-api").hidden = !(entry && entry.app_api);
+  $("call-app-api").textContent = (entry && entry.app_api_label) || "Call app API";
   if (!loggedIn) $("api-result").textContent = "";
   tick();
 }
@@ -74,12 +148,15 @@ client.addEventListener("sessionEnded", (err) => {
 
 // ---- buttons ---------------------------------------------------------------------------------
 
-/** Runs a button's action with the button disabled; errors are shown in plain words. */
-function action(id, fn) {
-  const button = $(id);
-  button.addEventListener("click", async () => {
+/** Runs an action with its button disabled; errors are shown in plain words. */
+function action(id, fn, event = "click") {
+  const el = $(id);
+  el.addEventListener(event, async (e) => {
+    e.preventDefault();
+    const button = el.tagName === "FORM" ? el.querySelector("button") : el;
     button.disabled = true;
     clearError();
+    notice("");
     try {
       await fn();
     } catch (err) {
@@ -91,10 +168,32 @@ function action(id, fn) {
   });
 }
 
+/** `{provider}` for the library when a provider is picked (none: the Worker's default). */
+const providerOption = () => ($("provider").value ? { provider: $("provider").value } : {});
+
 action("login", async () => {
   delete $("status").dataset.ended;
-  await client.login({ returnTo: "/" });
+  const variant = $("variant-picker").hidden ? "" : $("variant").value;
+  await client.login({ returnTo: "/", ...providerOption(), ...(variant ? { variant } : {}) });
 });
+
+action("password-form", async () => {
+  delete $("status").dataset.ended;
+  await client.loginWithPassword({
+    username: $("username").value,
+    password: $("password").value,
+    ...providerOption(),
+  });
+  $("password").value = "";
+}, "submit");
+
+action("register-form", async () => {
+  const username = $("register-username").value;
+  await client.register({ username, password: $("register-password").value, ...providerOption() });
+  $("register-password").value = "";
+  $("username").value = username;
+  notice(`Registered “${username}”. Now log in with that user name and password.`);
+}, "submit");
 
 action("refresh", async () => {
   await client.refresh();
@@ -104,25 +203,7 @@ action("logout", async () => {
   await client.logout();
 });
 
-let apiUrl = null;
-async function demoApiUrl() {
-  if (apiUrl) return apiUrl;
-  const meta = document.querySelector('meta[name="oauth-edge-demo-api"]');
-  if (meta && meta.content) return (apiUrl = meta.content);
-  const res = await fetch("/demo-config.json", { cache: "no-store" });
-  if (!res.ok) {
-    throw Object.assign(new Error("The demo API is not configured (no /demo-config.json)."), {
-      code: "demo_not_configured",
-    });
-  }
-  const config = await res.json();
-  return (apiUrl = config.api_url || config.apiUrl);
-}
-
-action("call-api", async () => {
-  const out = $("api-result");
-  out.textContent = "…";
-  const res = await client.fetch(await demoApiUrl());
+async function showAnswer(res) {
   const text = await res.text();
   let body = text;
   try {
@@ -130,10 +211,34 @@ action("call-api", async () => {
   } catch {
     // not JSON: show as sent
   }
-  out.textContent = `HTTP ${res.status}\n${body}`;
+  $("api-result").textContent = `HTTP ${res.status}\n${body}`;
+}
+
+action("call-api", async () => {
+  $("api-result").textContent = "…";
+  await demoConfig();
+  const entry = sessionEntry();
+  if (!entry || !entry.api) throw Object.assign(new Error(DEMO_WORDS.no_api), { code: "no_api" });
+  // A URL under the Worker's /api/ proxy is sent there by the library (no token in the page).
+  await showAnswer(await client.fetch(entry.api));
+});
+
+action("call-app-api", async () => {
+  $("api-result").textContent = "…";
+  await showAnswer(await client.fetch(sessionEntry().app_api));
 });
 
 // ---- start: finish a login redirect, or restore the session through the Worker ---------------
+
+await demoConfig();
+$("provider").replaceChildren(...config.providers.map((p) => new Option(p.label || p.name, p.name)));
+$("provider-picker").hidden = config.providers.length < 2;
+$("provider").addEventListener("change", () => {
+  clearError();
+  notice("");
+  renderPicker();
+});
+renderPicker();
 
 try {
   if (client.isCallback()) {
@@ -151,5 +256,7 @@ try {
 } catch (err) {
   showError(err);
 }
+if (client.provider) $("provider").value = client.provider;
+renderPicker();
 render();
 $("status").dataset.ready = "";
