@@ -921,7 +921,11 @@ async fn password_login_and_registration_go_through_the_worker() {
     assert_eq!(get_str(&body, "username").as_deref(), Some("johndoe"));
     assert_eq!(get_str(&body, "password").as_deref(), Some("open456"));
     assert!(c.logged_in());
-    assert_eq!(c.provider().as_deref(), Some("default"), "as the Worker named it");
+    assert_eq!(
+        c.provider().as_deref(),
+        Some("default"),
+        "as the Worker named it"
+    );
     assert_eq!(js_sys::Array::from(&get(&login, "seen")).length(), 1);
     assert_eq!(
         resolved(c.get_access_token()).await.as_string().as_deref(),
