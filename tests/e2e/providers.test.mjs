@@ -401,6 +401,20 @@ describe("Paysera Wallet", () => {
   }
 });
 
+describe("Paysera Wallet, grant revoked", () => {
+  test("the proxy's failed refresh ends the session in the page (sessionEnded)", async () => {
+    const { context, page } = await openApp();
+    await logIn(page, "paysera", "petras");
+    await hook(em.paysera, "/__test/revoke-all");
+    await page.click("#call-api");
+    await page.waitForSelector('#status:text-is("logged-out")', { timeout: 15_000 });
+    assert.equal(await page.getAttribute("#status", "data-ended"), "session_ended");
+    assert.equal(await errorCode(page), "session_ended");
+    assert.equal(await sessionStatus(page), 401);
+    await context.close();
+  });
+});
+
 // ---- the plain SSO service (document 004) ----------------------------------------------------
 
 describe("plain SSO", () => {
