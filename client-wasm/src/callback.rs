@@ -14,13 +14,14 @@ use oauth_edge_shared::error::ProviderError;
 use oauth_edge_shared::form;
 use oauth_edge_shared::pkce::constant_time_eq;
 use oauth_edge_shared::return_to::safe_return_to;
+use oauth_edge_shared::secret::{AuthorizationCode, Redacted};
 use wasm_bindgen::prelude::*;
 
 use crate::error::{error_message, ClientErrorCode};
 use crate::js;
 
-/// What `login()` left in `sessionStorage` for this step.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What `login()` left in `sessionStorage` for this step. Its `Debug` does not print the verifier.
+#[derive(Clone, PartialEq, Eq)]
 pub struct PendingLogin {
     /// The `state` sent with the authorization request.
     pub state: String,
@@ -37,11 +38,12 @@ pub struct PendingLogin {
 /// The parameter of the Worker's failure redirect (`/?oauth_edge_error=<code>`).
 pub const WORKER_ERROR_PARAM: &str = "oauth_edge_error";
 
-/// The token request `POST /auth/token` carries (`docs/worker-api.md`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The token request `POST /auth/token` carries (`docs/worker-api.md`). Its `Debug` prints
+/// neither the code nor the verifier.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Redeem {
     /// `code`
-    pub code: String,
+    pub code: AuthorizationCode,
     /// `state` (the pending login's)
     pub state: String,
     /// `code_verifier`
@@ -50,6 +52,30 @@ pub struct Redeem {
     pub iss: Option<String>,
     /// The same-origin path to go to afterwards.
     pub return_to: String,
+}
+
+impl core::fmt::Debug for PendingLogin {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PendingLogin")
+            .field("state", &self.state)
+            .field("verifier", &Redacted)
+            .field("return_to", &self.return_to)
+            .field("issuer", &self.issuer)
+            .field("code_param", &self.code_param)
+            .finish()
+    }
+}
+
+impl core::fmt::Debug for Redeem {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Redeem")
+            .field("code", &self.code)
+            .field("state", &self.state)
+            .field("code_verifier", &Redacted)
+            .field("iss", &self.iss)
+            .field("return_to", &self.return_to)
+            .finish()
+    }
 }
 
 /// Why a callback is refused.
@@ -221,7 +247,7 @@ pub fn check_callback(
     match check(query, pending, used_state.as_deref()) {
         Ok(r) => {
             let request = Object::new();
-            js::set(&request, "code", &r.code);
+            js::set(&request, "code", r.code.expose());
             js::set(&request, "state", &r.state);
             js::set(&request, "code_verifier", &r.code_verifier);
             js::set_opt(&request, "iss", r.iss.as_deref());
@@ -342,13 +368,26 @@ mod tests {
         assert_eq!(
             r,
             Redeem {
-                code: "c1".into(),
+                code: AuthorizationCode::new("c1"),
                 state: "s".into(),
                 code_verifier: "v".repeat(43),
                 iss: Some("https://idp.example".into()),
                 return_to: "/account".into(),
             }
         );
+    }
+
+    #[test]
+    fn debug_prints_neither_code_nor_verifier() {
+        let mut pending = tx("s");
+        pending.verifier = "verifier-SECRET-value-43-characters-long-xx".into();
+        let printed = format!("{pending:?}");
+        assert!(!printed.contains("SECRET"), "{printed}");
+        let r = check("code=code-SECRET-1&state=s", Some(pending), None).unwrap();
+        assert_eq!(r.code.expose(), "code-SECRET-1");
+        let printed = format!("{r:?}");
+        assert!(!printed.contains("SECRET"), "{printed}");
+        assert!(printed.contains(r#"state: "s""#), "{printed}");
     }
 
     #[test]
@@ -410,7 +449,7 @@ mod tests {
         let mut p = tx("s");
         p.code_param = "authorization_code".into();
         let r = check("authorization_code=c%2B1&state=s", Some(p.clone()), None).unwrap();
-        assert_eq!(r.code, "c+1");
+        assert_eq!(r.code.expose(), "c+1");
         for query in [
             "authorization_code=a&authorization_code=b&state=s",
             "authorization_code=a&code=b&state=s",

@@ -8,6 +8,7 @@
 //! caller's job (the parser only reports what was there).
 use crate::error::{ErrorCode, ProviderError};
 use crate::form;
+use crate::secret::AuthorizationCode;
 
 /// The parameters the callback parser looks at.
 const KNOWN: &[&str] = &[
@@ -19,13 +20,13 @@ const KNOWN: &[&str] = &[
     "error_uri",
 ];
 
-/// A parsed authorization response.
+/// A parsed authorization response. Its `Debug` does not print the code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Callback {
     /// The provider issued a code.
     Code {
-        /// `code` (kept as text: the shell sends it on at once).
-        code: String,
+        /// `code` (the shell sends it on at once).
+        code: AuthorizationCode,
         /// `state`, if present.
         state: Option<String>,
         /// `iss` (RFC 9207), if present.
@@ -113,7 +114,11 @@ pub fn parse_callback(query: &str) -> Result<Callback, CallbackError> {
             state,
             iss,
         }),
-        (Some(code), _) if !code.is_empty() => Ok(Callback::Code { code, state, iss }),
+        (Some(code), _) if !code.is_empty() => Ok(Callback::Code {
+            code: AuthorizationCode::new(code),
+            state,
+            iss,
+        }),
         (Some(_), _) => Err(CallbackError::EmptyParameter("code".into())),
         (None, Some(_)) => Err(CallbackError::EmptyParameter("error".into())),
         (None, None) => Err(CallbackError::NotACallback),
@@ -133,10 +138,21 @@ mod tests {
         assert_eq!(
             cb,
             Callback::Code {
-                code: "SplxlOBeZQQYbYS6WxSbIA".into(),
+                code: AuthorizationCode::new("SplxlOBeZQQYbYS6WxSbIA"),
                 state: Some("xyz".into()),
                 iss: None
             }
+        );
+    }
+
+    #[test]
+    fn debug_does_not_print_the_code() {
+        let cb = parse_callback("code=SplxlOBeZQQYbYS6WxSbIA&state=xyz").unwrap();
+        let printed = format!("{cb:?}");
+        assert!(!printed.contains("SplxlOBeZQQYbYS6WxSbIA"), "{printed}");
+        assert!(
+            printed.contains("AuthorizationCode([redacted])"),
+            "{printed}"
         );
     }
 

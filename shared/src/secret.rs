@@ -17,6 +17,9 @@ macro_rules! secret {
                 Self(value.into())
             }
             /// The secret value itself; use it only where it must be sent or sealed.
+            // A field access: always inlined (under opt-level "z" a shared out-of-line copy
+            // costs the browser bundle bytes).
+            #[inline(always)]
             pub fn expose(&self) -> &str {
                 &self.0
             }
@@ -53,9 +56,24 @@ secret!(
     AuthorizationCode
 );
 secret!(
+    /// An OpenID Connect ID token ([OIDC Core §2](https://openid.net/specs/openid-connect-core-1_0.html#IDToken)),
+    /// kept raw: a signed JWT carrying the user's claims.
+    IdToken
+);
+secret!(
     /// A key used to sign requests (the MAC key of a MAC token).
     SigningKey
 );
+
+/// A stand-in whose `Debug` prints `[redacted]`, for hand-written `Debug` impls of types that
+/// hold a secret as plain text (`.field("password", &Redacted)`).
+pub struct Redacted;
+
+impl core::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -71,6 +89,11 @@ mod tests {
         assert_eq!(format!("{t}"), "[redacted]");
         assert!(!format!("{:?}", Some(RefreshToken::new("r-123"))).contains("r-123"));
         assert_eq!(t.expose(), "super-secret-value");
+        let id = IdToken::new("eyJhbGciOiJSUzI1NiJ9.claims.sig");
+        assert_eq!(format!("{id:?}"), "IdToken([redacted])");
+        let code = AuthorizationCode::new("SplxlOBeZQQYbYS6WxSbIA");
+        assert!(!format!("{code:?} {code}").contains("SplxlOBeZQQYbYS6WxSbIA"));
+        assert_eq!(format!("{:?}", Redacted), "[redacted]");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! Opens and always clears the tx cookie, checks the callback against it, exchanges the code as
 //! the confidential client, fetches user info when the provider has an endpoint for it, and
 //! stores the new session.
+use oauth_edge_shared::secret::AuthorizationCode;
 use oauth_edge_shared::token::{parse_token_response, signed_token_request, Grant};
 use serde::Deserialize;
 
@@ -16,7 +17,7 @@ use crate::upstream;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TokenRequestBody {
-    code: String,
+    code: AuthorizationCode,
     state: String,
     code_verifier: String,
     #[serde(default)]
@@ -31,7 +32,7 @@ pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
 
 async fn exchange(call: &Call<'_>) -> Result<Reply, WorkerError> {
     let body: TokenRequestBody = call.json()?;
-    if body.code.is_empty() {
+    if body.code.expose().is_empty() {
         return Err(WorkerError::BadRequest("`code` is empty".into()));
     }
     let tx = call

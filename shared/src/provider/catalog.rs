@@ -109,7 +109,7 @@ mod tests {
     use crate::authorize::authorization_url_for;
     use crate::http::{HttpResponse, Method};
     use crate::provider::signing;
-    use crate::secret::{AccessToken, ClientSecret, RefreshToken};
+    use crate::secret::{AccessToken, AuthorizationCode, ClientSecret, RefreshToken};
     use crate::session::SessionRecord;
     use crate::token::{
         parse_redirect_tokens, parse_token_response, signed_token_request, Grant, RequestContext,
@@ -224,7 +224,7 @@ mod tests {
             &p,
             &ClientSecret::new("654secretnx4"),
             &Grant::AuthorizationCode {
-                code: "APA91bFdV3CWmJpMors50gWwQqtmmwxYKpyy1",
+                code: &AuthorizationCode::new("APA91bFdV3CWmJpMors50gWwQqtmmwxYKpyy1"),
                 code_verifier: Some("ignored"),
             },
             &Map::new(),
@@ -334,7 +334,7 @@ mod tests {
             &p,
             &secret,
             &Grant::AuthorizationCode {
-                code: "SplxlOBeZQQYbYS6WxSbIA",
+                code: &AuthorizationCode::new("SplxlOBeZQQYbYS6WxSbIA"),
                 code_verifier: Some("v"),
             },
             &Map::new(),

@@ -2,7 +2,7 @@ use serde_json::{Map, Value};
 
 use crate::http::{HttpRequest, Method};
 use crate::provider::{signing, BodyEncoding, ClientAuth, ProviderConfig};
-use crate::secret::{ClientSecret, RefreshToken, SigningKey};
+use crate::secret::{AuthorizationCode, ClientSecret, Redacted, RefreshToken, SigningKey};
 use crate::{b64, form, UnixTime};
 
 /// Time and randomness for requests that are signed (MAC client authentication), drawn by the
@@ -15,13 +15,13 @@ pub struct RequestContext {
     pub entropy: [u8; 32],
 }
 
-/// A grant presented at the token endpoint.
-#[derive(Debug)]
+/// A grant presented at the token endpoint. Its `Debug` prints no code, verifier, token or
+/// password.
 pub enum Grant<'a> {
     /// `authorization_code` (RFC 6749 §4.1.3) with the PKCE `code_verifier` (RFC 7636 §4.5).
     AuthorizationCode {
         /// The code from the callback.
-        code: &'a str,
+        code: &'a AuthorizationCode,
         /// The PKCE verifier, when PKCE is on.
         code_verifier: Option<&'a str>,
     },
@@ -41,6 +41,31 @@ pub enum Grant<'a> {
     ClientCredentials,
 }
 
+impl core::fmt::Debug for Grant<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::AuthorizationCode {
+                code,
+                code_verifier,
+            } => f
+                .debug_struct("AuthorizationCode")
+                .field("code", code)
+                .field("code_verifier", &code_verifier.map(|_| Redacted))
+                .finish(),
+            Self::RefreshToken { refresh_token } => f
+                .debug_struct("RefreshToken")
+                .field("refresh_token", refresh_token)
+                .finish(),
+            Self::Password { username, .. } => f
+                .debug_struct("Password")
+                .field("username", username)
+                .field("password", &Redacted)
+                .finish(),
+            Self::ClientCredentials => f.write_str("ClientCredentials"),
+        }
+    }
+}
+
 impl Grant<'_> {
     fn params(&self, provider: &ProviderConfig, user: &Map<String, Value>) -> Vec<(String, Value)> {
         let names = &provider.dialect.grant_names;
@@ -52,7 +77,7 @@ impl Grant<'_> {
                 code_verifier,
             } => {
                 put(&names.field, &names.authorization_code);
-                put("code", code);
+                put("code", code.expose());
                 put("redirect_uri", &provider.redirect_uri);
                 if let Some(v) = code_verifier.filter(|_| provider.dialect.pkce) {
                     put("code_verifier", v);
@@ -204,7 +229,7 @@ mod tests {
             &standard(),
             &ClientSecret::new("gX1fBat3bV"),
             &Grant::AuthorizationCode {
-                code: "SplxlOBeZQQYbYS6WxSbIA",
+                code: &AuthorizationCode::new("SplxlOBeZQQYbYS6WxSbIA"),
                 code_verifier: Some("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
             },
         );
@@ -249,7 +274,7 @@ mod tests {
             &p,
             &ClientSecret::new("p&ss"),
             &Grant::AuthorizationCode {
-                code: "x",
+                code: &AuthorizationCode::new("x"),
                 code_verifier: None,
             },
         );
@@ -289,7 +314,7 @@ mod tests {
             &p,
             &ClientSecret::new(""),
             &Grant::AuthorizationCode {
-                code: "c",
+                code: &AuthorizationCode::new("c"),
                 code_verifier: Some("v"),
             },
         );
@@ -323,6 +348,38 @@ mod tests {
         );
         // RFC 6749 §4.4.2's example body.
         assert_eq!(body(&req), "grant_type=client_credentials");
+    }
+
+    #[test]
+    fn grant_debug_prints_no_secret() {
+        let code = AuthorizationCode::new("code-SECRET-1");
+        let rt = RefreshToken::new("rt-SECRET-2");
+        for grant in [
+            Grant::AuthorizationCode {
+                code: &code,
+                code_verifier: Some("verifier-SECRET-3"),
+            },
+            Grant::RefreshToken { refresh_token: &rt },
+            Grant::Password {
+                username: "johndoe",
+                password: "pw-SECRET-4",
+            },
+            Grant::ClientCredentials,
+        ] {
+            let printed = format!("{grant:?}");
+            assert!(!printed.contains("SECRET"), "{printed}");
+        }
+        let printed = format!(
+            "{:?}",
+            Grant::Password {
+                username: "johndoe",
+                password: "pw-SECRET-4",
+            }
+        );
+        assert_eq!(
+            printed,
+            r#"Password { username: "johndoe", password: [redacted] }"#
+        );
     }
 
     #[test]
@@ -378,7 +435,7 @@ mod tests {
             &p,
             &ClientSecret::new("IrdTc8uQodU7PRpLzzLTW6wqZAO6tAMU"),
             &Grant::AuthorizationCode {
-                code: "SplxlOBeZQQYbYS6WxSbIA",
+                code: &AuthorizationCode::new("SplxlOBeZQQYbYS6WxSbIA"),
                 code_verifier: Some("v"),
             },
             &Map::new(),

@@ -3,7 +3,7 @@ use serde_json::{Map, Value};
 use crate::error::{ErrorCode, ProviderError};
 use crate::http::HttpResponse;
 use crate::provider::{Delivery, ErrorFields, Expiry, ProviderConfig, SuccessSignal};
-use crate::secret::{AccessToken, RefreshToken, SigningKey};
+use crate::secret::{AccessToken, IdToken, RefreshToken, SigningKey};
 use crate::{form, UnixTime};
 
 /// The access token type ([RFC 6749 §7.1](https://www.rfc-editor.org/rfc/rfc6749#section-7.1)),
@@ -57,7 +57,7 @@ pub struct TokenSet {
     /// `scope`, if given (when absent, the requested scope was granted, §5.1).
     pub scope: Option<String>,
     /// `id_token` (OIDC), if given; kept raw.
-    pub id_token: Option<String>,
+    pub id_token: Option<IdToken>,
     /// Every other field, kept as sent.
     pub extra: Map<String, Value>,
 }
@@ -209,7 +209,7 @@ fn token_set(mut object: Map<String, Value>, expiry: &Expiry) -> Result<TokenSet
     };
     let refresh_token = optional("refresh_token")?.map(RefreshToken::new);
     let scope = optional("scope")?;
-    let id_token = optional("id_token")?;
+    let id_token = optional("id_token")?.map(IdToken::new);
     let mac_key = match token_type {
         TokenType::Mac => Some(SigningKey::new(
             optional("mac_key")?.ok_or(TokenError::InvalidField { field: "mac_key" })?,
@@ -309,6 +309,27 @@ mod tests {
             Some("tGzv3JOkF0XG5Qx2TlKWIA")
         );
         assert_eq!(set.extra["example_parameter"], "example_value");
+    }
+
+    /// Every token in a token set redacts itself: `{:?}` of the set shows none of them.
+    #[test]
+    fn debug_prints_no_token() {
+        let set = parse_token_response(
+            &standard(),
+            &answer(
+                200,
+                r#"{"access_token":"at-SECRET-1","token_type":"mac","mac_key":"mk-SECRET-2",
+                    "refresh_token":"rt-SECRET-3","id_token":"eyJ.id-SECRET-4.sig"}"#,
+            ),
+        )
+        .unwrap();
+        assert_eq!(
+            set.id_token.as_ref().map(IdToken::expose),
+            Some("eyJ.id-SECRET-4.sig")
+        );
+        let printed = format!("{set:?}");
+        assert!(!printed.contains("SECRET"), "{printed}");
+        assert!(printed.contains("IdToken([redacted])"), "{printed}");
     }
 
     #[test]
