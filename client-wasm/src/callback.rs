@@ -12,15 +12,16 @@ use js_sys::Object;
 use oauth_edge_shared::callback::{parse_callback, Callback, CallbackError};
 use oauth_edge_shared::error::ProviderError;
 use oauth_edge_shared::form;
-use oauth_edge_shared::pkce::constant_time_eq;
 use oauth_edge_shared::return_to::safe_return_to;
 use oauth_edge_shared::secret::{AuthorizationCode, Redacted};
+use oauth_edge_shared::transaction::{issuer_matches, state_matches};
 use wasm_bindgen::prelude::*;
 
 use crate::error::{error_message, ClientErrorCode};
 use crate::js;
 
-/// What `login()` left in `sessionStorage` for this step. Its `Debug` does not print the verifier.
+/// What `login()` left in `sessionStorage` for this step. Its `Debug` prints neither the state nor
+/// the verifier.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PendingLogin {
     /// The `state` sent with the authorization request.
@@ -39,7 +40,7 @@ pub struct PendingLogin {
 pub const WORKER_ERROR_PARAM: &str = "oauth_edge_error";
 
 /// The token request `POST /auth/token` carries (`docs/worker-api.md`). Its `Debug` prints
-/// neither the code nor the verifier.
+/// none of the code, the state and the verifier.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Redeem {
     /// `code`
@@ -57,7 +58,7 @@ pub struct Redeem {
 impl core::fmt::Debug for PendingLogin {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("PendingLogin")
-            .field("state", &self.state)
+            .field("state", &Redacted)
             .field("verifier", &Redacted)
             .field("return_to", &self.return_to)
             .field("issuer", &self.issuer)
@@ -70,7 +71,7 @@ impl core::fmt::Debug for Redeem {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Redeem")
             .field("code", &self.code)
-            .field("state", &self.state)
+            .field("state", &Redacted)
             .field("code_verifier", &Redacted)
             .field("iss", &self.iss)
             .field("return_to", &self.return_to)
@@ -199,14 +200,15 @@ pub fn read_redirect(query: &str, code_param: &str) -> Result<Redirect, ClientEr
 }
 
 /// Matches the callback's `state` with this tab's pending login, telling apart a missing state,
-/// a replay of a finished login, a callback for no login, and a callback for another login.
+/// a replay of a finished login, a callback for no login, and a callback for another login (the
+/// comparison itself is `oauth_edge_shared::transaction::state_matches`).
 pub fn check_state(
     returned: Option<&str>,
     pending: Option<PendingLogin>,
     last_used: Option<&str>,
 ) -> Result<PendingLogin, ClientErrorCode> {
     let returned = returned.ok_or(ClientErrorCode::StateMissing)?;
-    let same = |a: &str| constant_time_eq(a.as_bytes(), returned.as_bytes());
+    let same = |sent: &str| state_matches(sent, returned);
     if last_used.is_some_and(same) {
         return Err(ClientErrorCode::StateUsed);
     }
@@ -219,9 +221,10 @@ pub fn check_state(
 
 /// RFC 9207 §2.4: when the login recorded its issuer, a returned `iss` must equal it.
 pub fn check_issuer(expected: Option<&str>, returned: Option<&str>) -> Result<(), ClientErrorCode> {
-    match (expected, returned) {
-        (Some(e), Some(r)) if e != r => Err(ClientErrorCode::IssuerMismatch),
-        _ => Ok(()),
+    if issuer_matches(expected, returned) {
+        Ok(())
+    } else {
+        Err(ClientErrorCode::IssuerMismatch)
     }
 }
 
@@ -387,7 +390,7 @@ mod tests {
         assert_eq!(r.code.expose(), "code-SECRET-1");
         let printed = format!("{r:?}");
         assert!(!printed.contains("SECRET"), "{printed}");
-        assert!(printed.contains(r#"state: "s""#), "{printed}");
+        assert!(printed.contains(r#"return_to: "/account""#), "{printed}");
     }
 
     #[test]

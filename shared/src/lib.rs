@@ -22,6 +22,7 @@ pub mod secret;
 pub mod session;
 pub mod state;
 pub mod token;
+pub mod transaction;
 pub mod userinfo;
 
 /// Seconds since the UNIX epoch, as read by a shell's clock and handed in.

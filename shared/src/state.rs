@@ -1,6 +1,7 @@
 //! The `state` parameter ([RFC 6749 §10.12](https://www.rfc-editor.org/rfc/rfc6749#section-10.12)):
-//! 256 bits from the caller's random source, base64url-encoded, compared in constant time.
-use crate::{b64, pkce::constant_time_eq};
+//! 256 bits from the caller's random source, base64url-encoded. A returned `state` is compared with
+//! [`crate::transaction::state_matches`] (constant time), on the text both shells keep.
+use crate::b64;
 
 /// An opaque, unguessable value binding an authorization response to the request that made it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,11 +17,6 @@ impl State {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-
-    /// Whether a returned `state` equals this one (constant time).
-    pub fn matches(&self, returned: &str) -> bool {
-        constant_time_eq(self.0.as_bytes(), returned.as_bytes())
-    }
 }
 
 #[cfg(test)]
@@ -31,11 +27,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn state_has_at_least_128_bits_and_matches_itself_only() {
+    fn state_has_at_least_128_bits() {
         let s = State::from_entropy(&[0xAB; 32]);
         assert_eq!(s.as_str().len(), 43);
-        assert!(s.matches(s.as_str()));
-        assert!(!s.matches(State::from_entropy(&[0xAC; 32]).as_str()));
-        assert!(!s.matches(""));
+        assert_ne!(s, State::from_entropy(&[0xAC; 32]));
     }
 }

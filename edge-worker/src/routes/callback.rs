@@ -12,16 +12,16 @@
 //! The tokens are stored in the session and never reach a page: the browser is sent on with a
 //! `303` to the sanitised `return_to`, which holds no token (so none lands in history). Every
 //! failure is a `303` to `/?oauth_edge_error=<code>`; the tx cookie is cleared either way.
-use oauth_edge_shared::form;
 use oauth_edge_shared::provider::Delivery;
 use oauth_edge_shared::token::parse_redirect_tokens;
+use oauth_edge_shared::transaction::redirect_tx;
 
 use super::{start_session, user_info, Call};
 use crate::config::Provider;
 use crate::cookies;
 use crate::error::WorkerError;
 use crate::reply::Reply;
-use crate::transaction::{Transaction, TX_PARAM};
+use crate::transaction;
 
 /// Handles the navigation to the callback of provider `name`. Only providers that deliver tokens
 /// in the redirect have one (`404` otherwise); past that, the answer is always a redirect.
@@ -43,9 +43,9 @@ async fn finish(call: &Call<'_>, provider: &Provider) -> Result<Reply, WorkerErr
     let query = call.query.as_deref().unwrap_or_default();
     let tx = call
         .cookie(cookies::TX)
-        .and_then(|sealed| Transaction::open(&call.config.session_key, sealed, call.now))
+        .and_then(|sealed| transaction::open(&call.config.session_key, sealed, call.now))
         .ok_or(WorkerError::NoTransaction)?;
-    let given = single_tx(query)?;
+    let given = redirect_tx(query)?;
     let return_to = tx.check_tokens(&provider.name, given.as_deref())?;
     let (tokens, user) = parse_redirect_tokens(&provider.config, query)?;
     let user = user_info(provider, &tokens, user).await;
@@ -53,33 +53,4 @@ async fn finish(call: &Call<'_>, provider: &Provider) -> Result<Reply, WorkerErr
     Ok(Reply::redirect(return_to)
         .with_cookie(cookies::clear_tx())
         .with_cookie(session_cookie))
-}
-
-/// The `tx` value of the redirect: `None` when absent; more than one is refused (which one the
-/// provider meant cannot be told).
-fn single_tx(query: &str) -> Result<Option<String>, WorkerError> {
-    let mut values = form::parse(query)
-        .into_iter()
-        .filter(|(k, _)| k == TX_PARAM)
-        .map(|(_, v)| v);
-    let first = values.next();
-    match values.next() {
-        Some(_) => Err(WorkerError::TransactionMismatch("tx")),
-        None => Ok(first),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn one_tx_value() {
-        assert_eq!(
-            single_tx("tx=a&access_token=b").unwrap().as_deref(),
-            Some("a")
-        );
-        assert_eq!(single_tx("access_token=b").unwrap(), None);
-        assert!(single_tx("tx=a&tx=b").is_err());
-    }
 }

@@ -8,6 +8,7 @@
 use oauth_edge_shared::authorize::{authorization_url_for, is_s256_challenge};
 use oauth_edge_shared::provider::Delivery;
 use oauth_edge_shared::return_to::safe_return_to;
+use oauth_edge_shared::transaction::Transaction;
 use serde::{Deserialize, Serialize};
 
 use super::Call;
@@ -15,7 +16,7 @@ use crate::cookies;
 use crate::entropy;
 use crate::error::WorkerError;
 use crate::reply::Reply;
-use crate::transaction::Transaction;
+use crate::transaction;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -60,11 +61,11 @@ pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
     let provider = call.config.provider(request.provider.as_deref())?;
     let (tx, delivery) = match provider.config.dialect.delivery {
         Delivery::Code { .. } => (
-            Transaction::new(
+            Transaction::for_code(
                 &provider.name,
                 &request.state,
                 &request.code_challenge,
-                call.now,
+                transaction::expires_at(call.now),
             ),
             "code",
         ),
@@ -73,7 +74,7 @@ pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
                 &provider.name,
                 &entropy::random()?,
                 safe_return_to(request.return_to.as_deref().unwrap_or("/")),
-                call.now,
+                transaction::expires_at(call.now),
             ),
             "worker",
         ),
@@ -87,7 +88,7 @@ pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
         &request.state,
         &request.code_challenge,
     );
-    let sealed = tx.seal(&call.config.session_key, entropy::random()?);
+    let sealed = transaction::seal(&tx, &call.config.session_key, entropy::random()?);
     Ok(Reply::ok(&LoginAnswer {
         authorization_url: url,
         issuer: provider.config.issuer.as_deref(),

@@ -5,13 +5,14 @@
 //! stores the new session.
 use oauth_edge_shared::secret::AuthorizationCode;
 use oauth_edge_shared::token::{parse_token_response, signed_token_request, Grant};
+use oauth_edge_shared::transaction::CodeReturn;
 use serde::Deserialize;
 
 use super::{start_session, user_info, Call};
 use crate::cookies;
 use crate::error::WorkerError;
 use crate::reply::Reply;
-use crate::transaction::{CallbackParams, Transaction};
+use crate::transaction;
 use crate::upstream;
 
 #[derive(Deserialize)]
@@ -37,11 +38,11 @@ async fn exchange(call: &Call<'_>) -> Result<Reply, WorkerError> {
     }
     let tx = call
         .cookie(cookies::TX)
-        .and_then(|sealed| Transaction::open(&call.config.session_key, sealed, call.now))
+        .and_then(|sealed| transaction::open(&call.config.session_key, sealed, call.now))
         .ok_or(WorkerError::NoTransaction)?;
     let provider = call.config.provider(Some(&tx.provider))?;
-    tx.check(
-        &CallbackParams {
+    tx.check_code(
+        &CodeReturn {
             state: &body.state,
             code_verifier: &body.code_verifier,
             iss: body.iss.as_deref(),
