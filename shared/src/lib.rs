@@ -16,6 +16,7 @@ pub mod http;
 pub mod pkce;
 pub mod provider;
 pub mod proxy;
+pub mod register;
 pub mod return_to;
 pub mod revoke;
 pub mod secret;

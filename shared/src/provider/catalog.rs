@@ -377,6 +377,36 @@ mod tests {
             "client_id": "<client_id>", "redirect_uri": "https://app/auth/callback/sso", "allow_password_grant": true })).unwrap()
     }
 
+    /// The plain SSO service (004): registration's request and its refusal of a taken name.
+    #[test]
+    fn plain_sso_registration_is_the_documents() {
+        let p = plain_sso();
+        let req = crate::register::registration_request(&p, "john", "1234").unwrap();
+        assert_eq!(
+            (req.method, req.url.as_str()),
+            (Method::Post, "https://example.domain/register")
+        );
+        assert_eq!(body(&req.body), r#"{"username":"john","password":"1234"}"#);
+        let refused = crate::register::parse_registration_response(
+            &p,
+            &HttpResponse {
+                status: 409,
+                headers: vec![],
+                body: br#"{"success":false,"error":"username already exists","status_code":409}"#
+                    .to_vec(),
+            },
+        )
+        .unwrap_err();
+        assert_eq!(refused.status, 409);
+        assert_eq!(
+            refused
+                .error
+                .map(|e| e.error.as_str().to_owned())
+                .as_deref(),
+            Some("username already exists")
+        );
+    }
+
     /// The plain SSO service (004): its two token requests and answer, and tokens in the redirect.
     #[test]
     fn plain_sso_wire_format_is_the_documents() {
