@@ -4,13 +4,10 @@ use crate::form;
 use crate::pkce::CodeChallenge;
 use crate::provider::ProviderConfig;
 
-/// The URL to send the browser to. `code_challenge` is an S256 challenge (validated by the caller
-/// as base64url of 32 bytes); it is left out only when the provider's dialect turns PKCE off.
-pub fn authorization_url(provider: &ProviderConfig, state: &str, code_challenge: &str) -> String {
-    authorization_url_for(provider, None, state, code_challenge)
-}
-
-/// [`authorization_url`] at a named variant of the authorization endpoint (e.g. a locale).
+/// The URL to send the browser to, at the default authorization endpoint (`variant: None`) or a
+/// named variant of it (e.g. a locale). `code_challenge` is an S256 challenge (validated by the
+/// caller as base64url of 32 bytes); it is left out only when the provider's dialect turns PKCE
+/// off.
 pub fn authorization_url_for(
     provider: &ProviderConfig,
     variant: Option<&str>,
@@ -54,8 +51,9 @@ mod tests {
 
     #[test]
     fn standard_authorization_url() {
-        let url = authorization_url(
+        let url = authorization_url_for(
             &standard(),
+            None,
             "af0ifjsldkj",
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
         );

@@ -104,20 +104,6 @@ impl Grant<'_> {
     }
 }
 
-/// Builds the token request for `grant`, authenticated as the provider's client.
-/// (Unsigned: for providers whose client authentication is not MAC.)
-pub fn token_request(
-    provider: &ProviderConfig,
-    secret: &ClientSecret,
-    grant: &Grant<'_>,
-) -> HttpRequest {
-    let ctx = RequestContext {
-        now: 0,
-        entropy: [0; 32],
-    };
-    signed_token_request(provider, secret, grant, &Map::new(), &ctx)
-}
-
 /// Builds the token request for `grant` with everything a dialect may need: the session's user
 /// information (for refresh fields taken from it) and time and randomness (for MAC signing).
 pub fn signed_token_request(
@@ -216,6 +202,25 @@ mod tests {
 
     use super::*;
     use crate::provider::tests::standard;
+
+    /// [`signed_token_request`] with no user information, at time 0 with zero entropy: only for
+    /// profiles that do not sign (a MAC signature would reuse one nonce).
+    fn token_request(
+        provider: &ProviderConfig,
+        secret: &ClientSecret,
+        grant: &Grant<'_>,
+    ) -> HttpRequest {
+        assert_ne!(
+            provider.client_auth,
+            ClientAuth::Mac,
+            "use signed_token_request"
+        );
+        let ctx = RequestContext {
+            now: 0,
+            entropy: [0; 32],
+        };
+        signed_token_request(provider, secret, grant, &Map::new(), &ctx)
+    }
 
     fn body(r: &HttpRequest) -> &str {
         core::str::from_utf8(&r.body).unwrap()
