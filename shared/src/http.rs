@@ -36,8 +36,10 @@ impl Method {
     }
 }
 
-/// A request to send. The body is bytes, exactly as they must go on the wire.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A request to send. The body is bytes, exactly as they must go on the wire. Its `Debug` shows
+/// the method, the URL without its query, the header names and the body's length: a token
+/// request carries the client secret, a code or a password, and some URLs a token.
+#[derive(Clone, PartialEq, Eq)]
 pub struct HttpRequest {
     /// The method.
     pub method: Method,
@@ -56,8 +58,9 @@ impl HttpRequest {
     }
 }
 
-/// A response as received.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A response as received. Its `Debug` shows the status, the header names and the body's length
+/// (a token response's body is the tokens).
+#[derive(Clone, PartialEq, Eq)]
 pub struct HttpResponse {
     /// The status code.
     pub status: u16,
@@ -71,6 +74,42 @@ impl HttpResponse {
     /// The first value of a header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
         find_header(&self.headers, name)
+    }
+}
+
+impl core::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let (path, query) = self
+            .url
+            .split_once('?')
+            .map_or((self.url.as_str(), ""), |(p, _)| (p, "?[redacted]"));
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &format_args!("{path}{query}"))
+            .field("headers", &HeaderNames(&self.headers))
+            .field("body", &format_args!("{} bytes", self.body.len()))
+            .finish()
+    }
+}
+
+impl core::fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("headers", &HeaderNames(&self.headers))
+            .field("body", &format_args!("{} bytes", self.body.len()))
+            .finish()
+    }
+}
+
+/// Header names, each with its value redacted.
+struct HeaderNames<'a>(&'a [(String, String)]);
+
+impl core::fmt::Debug for HeaderNames<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_map()
+            .entries(self.0.iter().map(|(n, _)| (n, crate::secret::Redacted)))
+            .finish()
     }
 }
 
@@ -101,5 +140,27 @@ mod tests {
         }
         assert_eq!(Method::parse("get"), None);
         assert_eq!(Method::parse("OPTIONS"), None);
+    }
+
+    #[test]
+    fn debug_prints_no_query_header_value_or_body() {
+        let req = HttpRequest {
+            method: Method::Delete,
+            url: "https://as.example/token?access_token=SECRET-1".into(),
+            headers: vec![("Authorization".into(), "Basic SECRET-2".into())],
+            body: b"client_secret=SECRET-3".to_vec(),
+        };
+        assert_eq!(
+            format!("{req:?}"),
+            r#"HttpRequest { method: Delete, url: https://as.example/token?[redacted], headers: {"Authorization": [redacted]}, body: 22 bytes }"#
+        );
+        let res = HttpResponse {
+            status: 200,
+            headers: vec![("Set-Cookie".into(), "s=SECRET-4".into())],
+            body: br#"{"access_token":"SECRET-5"}"#.to_vec(),
+        };
+        let printed = format!("{res:?}");
+        assert!(!printed.contains("SECRET"), "{printed}");
+        assert!(printed.contains("status: 200"), "{printed}");
     }
 }
