@@ -12,7 +12,7 @@
 //! cross-origin `fetch` carries `Origin`, and the custom header already rules out forms, images and
 //! navigations. The provider's callback (a top-level navigation) has no such checks at all; its
 //! defence is the transaction (see `routes::callback`).
-use crate::error::WorkerError;
+use crate::error::{WorkerError, ERROR_HEADER};
 use crate::reply::Reply;
 
 /// The custom request header.
@@ -34,12 +34,14 @@ impl Origins<'_> {
     }
 
     /// The CORS response headers for a request from `origin`: only for an allowed origin other
-    /// than the Worker's own (`Vary: Origin` is on every answer, see [`Reply`]).
+    /// than the Worker's own (`Vary: Origin` is on every answer, see [`Reply`]). The library must
+    /// read [`ERROR_HEADER`] to tell the Worker's refusals from an API's answers.
     pub(crate) fn cors_headers(&self, origin: Option<&str>) -> Vec<(String, String)> {
         match origin {
             Some(o) if self.allows(o) && !o.eq_ignore_ascii_case(self.own) => vec![
                 ("Access-Control-Allow-Origin".into(), o.to_owned()),
                 ("Access-Control-Allow-Credentials".into(), "true".into()),
+                ("Access-Control-Expose-Headers".into(), ERROR_HEADER.into()),
             ],
             _ => Vec::new(),
         }
@@ -166,7 +168,12 @@ mod tests {
     fn cors_headers_only_cross_origin_allowed() {
         let allowed = vec!["https://other.example".to_owned()];
         let o = origins(&allowed);
-        assert_eq!(o.cors_headers(Some("https://other.example")).len(), 2);
+        let cors = o.cors_headers(Some("https://other.example"));
+        assert_eq!(cors.len(), 3);
+        assert!(cors.contains(&(
+            "Access-Control-Expose-Headers".into(),
+            "X-OAuth-Edge-Error".into()
+        )));
         assert!(o.cors_headers(Some("https://app.example")).is_empty());
         assert!(o.cors_headers(Some("https://evil.example")).is_empty());
         assert!(o.cors_headers(None).is_empty());

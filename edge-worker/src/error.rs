@@ -1,7 +1,9 @@
 //! Every way a request can fail, and — in one place — the status and JSON body each one answers.
 //!
 //! The body is `{"code", "message"}` plus, when the provider said something, its RFC 6749 `error`
-//! and `error_description` (docs/worker-api.md, "Errors").
+//! and `error_description` (docs/worker-api.md, "Errors"). Every such answer carries
+//! [`ERROR_HEADER`]`: 1`: the API proxy passes an API's own status and JSON through, so the body
+//! alone cannot tell the library a Worker refusal from an API answer that looks like one.
 use oauth_edge_shared::error::ProviderError;
 use oauth_edge_shared::proxy::ProxyPathError;
 use oauth_edge_shared::token::TokenError;
@@ -9,6 +11,10 @@ use serde_json::{json, Value};
 
 use crate::cookies;
 use crate::reply::Reply;
+
+/// Marks the Worker's own error answers (never set on a proxied API answer). Cross-origin callers
+/// may read it: it is in `Access-Control-Expose-Headers` (see `csrf::Origins::cors_headers`).
+pub(crate) const ERROR_HEADER: &str = "X-OAuth-Edge-Error";
 
 /// A failed request.
 #[derive(Debug)]
@@ -185,6 +191,7 @@ impl WorkerError {
             }
         }
         let mut reply = Reply::json(self.status(), body);
+        reply.headers.push((ERROR_HEADER.into(), "1".into()));
         match self {
             Self::NoSession | Self::SessionEnded(_) => reply.cookies.push(cookies::clear_session()),
             Self::MethodNotAllowed(allow) => reply.headers.push(("Allow".into(), allow)),
@@ -311,6 +318,10 @@ mod tests {
             assert_eq!(reply.status, status, "{code}");
             assert_eq!(reply.body["code"], code);
             assert!(reply.body["message"].as_str().unwrap().len() > 20, "{code}");
+            assert!(
+                reply.headers.contains(&(ERROR_HEADER.into(), "1".into())),
+                "{code}"
+            );
         }
     }
 

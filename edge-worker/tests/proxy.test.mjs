@@ -43,6 +43,12 @@ before(async () => {
     req.on("end", () => {
       const seen = { method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString() };
       received.push(seen);
+      // An API whose own errors look like the Worker's: `{code, message}` JSON.
+      const lookalike = /\/lookalike\/(\d{3})\/(\w+)$/.exec(req.url);
+      if (lookalike) {
+        res.writeHead(Number(lookalike[1]), { "content-type": "application/json", "x-oauth-edge-error": "1" });
+        return res.end(JSON.stringify({ code: lookalike[2], message: "the API's own words" }));
+      }
       const status = /\/status\/(\d{3})$/.exec(req.url)?.[1];
       if (status) {
         res.writeHead(Number(status), { "content-type": "text/plain; charset=utf-8", "set-cookie": "upstream=1" });
@@ -217,6 +223,35 @@ describe("API proxy", () => {
     const callback = await w.navigate(`${APP}/auth/callback/echo?tx=x&access_token=a`);
     assert.equal(callback.status, 404);
     assert.equal(callback.json.code, "not_found");
+  });
+
+  test("the Worker's own errors carry X-OAuth-Edge-Error: 1 (exposed cross-origin); the API's answers never", async () => {
+    const worker = [
+      await w.api("/api/echo/a%2fb", { cookie: session.cookie }), // bad_path
+      await w.api("/api/echo/x"), // no_session
+      await w.api("/api/nope/x", { cookie: session.cookie }), // not_found
+      await w.api("/api/echo/x", { cookie: session.cookie, csrf: false }), // csrf_header_missing
+      await w.api("/api/echo/x", { cookie: session.cookie, method: "DELETE", origin: APP }), // method_not_allowed
+    ];
+    for (const res of worker) {
+      assert.ok(res.status >= 400, res.text);
+      assert.equal(res.headers.get("x-oauth-edge-error"), "1", res.text);
+    }
+    // An API answering 404 / 401 with a body shaped like the Worker's (even sending the header
+    // itself: only Content-Type of its headers comes back).
+    for (const [status, code] of [[404, "not_found"], [401, "session_ended"]]) {
+      const res = await w.api(`/api/echo/lookalike/${status}/${code}`, { cookie: session.cookie });
+      assert.equal(res.status, status, res.text);
+      assert.equal(res.json.code, code);
+      assert.equal(res.headers.get("x-oauth-edge-error"), null, `${status} ${code}`);
+    }
+    const plain = await w.api("/api/echo/status/418", { cookie: session.cookie });
+    assert.equal(plain.headers.get("x-oauth-edge-error"), null);
+    // A cross-origin page may read the header.
+    const cross = await w.api("/api/echo/a%2fb", { cookie: session.cookie, origin: OTHER });
+    assert.equal(cross.headers.get("x-oauth-edge-error"), "1");
+    assert.equal(cross.headers.get("access-control-allow-origin"), OTHER);
+    assert.equal(cross.headers.get("access-control-expose-headers"), "X-OAuth-Edge-Error");
   });
 
   test("API_PREFIX moves the proxy", async () => {

@@ -212,9 +212,12 @@ describe("request rules", () => {
     assert.equal(other.status, 401);
     assert.equal(other.headers.get("access-control-allow-origin"), OTHER);
     assert.equal(other.headers.get("access-control-allow-credentials"), "true");
+    // The library tells the Worker's errors by this header: the cross-origin page must see it.
+    assert.equal(other.headers.get("access-control-expose-headers"), "X-OAuth-Edge-Error");
     for (const res of [own, other]) {
       assert.match(res.headers.get("vary"), /Origin/);
       assert.equal(res.headers.get("cache-control"), "no-store");
+      assert.equal(res.headers.get("x-oauth-edge-error"), "1", "a Worker error says so");
     }
   });
 
@@ -250,6 +253,7 @@ describe("request rules", () => {
     const unknown = await call("/auth/nope");
     assert.equal(unknown.status, 404);
     assert.equal(unknown.json.code, "not_found");
+    for (const res of [get, unknown]) assert.equal(res.headers.get("x-oauth-edge-error"), "1");
   });
 });
 
@@ -268,6 +272,7 @@ describe("login and code exchange", () => {
     assert.equal(url.searchParams.get("code_challenge_method"), "S256");
     assert.equal(res.json.issuer, idp.issuer);
     assert.equal(res.json.provider, "default");
+    assert.equal(res.headers.get("x-oauth-edge-error"), null, "not an error");
 
     const tx = res.cookies[TX];
     for (const attr of ["httponly", "secure", "samesite=lax", "path=/", "max-age=600"]) {
