@@ -179,8 +179,8 @@ export declare class OAuthClient {
    * A URL under the Worker's API proxy (`/api/…` on its origin) is sent as `apiFetch` sends it. */
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
   /** A request through the Worker's API proxy: `path` below it (`"paysera/user/me"` → `/api/paysera/user/me`), with `X-OAuth-Edge: 1` and the session cookie, never an `Authorization` header.
-   * The Worker attaches the token (signing MAC requests; or a client-credentials token) and refreshes as needed. The upstream's answers resolve as they are;
-   * the Worker's own refusals reject (`no_session`, `session_ended` — which also ends the session here and emits `sessionEnded` — `bad_path`, `method_not_allowed`, …). */
+   * The Worker attaches the token (signing MAC requests; or a client-credentials token) and refreshes as needed. The upstream's answers resolve as they are, whatever their body says;
+   * the Worker's own refusals (marked `X-OAuth-Edge-Error: 1`) reject (`no_session`, `session_ended` — which also ends the session here and emits `sessionEnded` — `bad_path`, `method_not_allowed`, …). */
   apiFetch(path: string, init?: RequestInit): Promise<Response>;
   /** Logs out at the Worker (which revokes the refresh token) and forgets the session here. */
   logout(): Promise<void>;

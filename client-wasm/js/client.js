@@ -133,6 +133,18 @@ function asView(x) {
 }
 const info = (v) => ({ expiresAt: v.expiresAt, scope: v.scope, user: v.user });
 const sessionGone = (e) => e.code === "session_ended" || e.code === "no_session";
+/** The Worker's own refusal as an OAuthError, else null. Only the Worker's error answers carry
+ * `X-OAuth-Edge-Error: 1`: an API behind the proxy may answer `{code, message}` JSON too. */
+async function workerError(res) {
+  const data = res.headers.get("X-OAuth-Edge-Error") === "1" && parseJson(await res.clone().text());
+  return typeof data?.code === "string"
+    ? new OAuthError(data.code, typeof data.message === "string" ? data.message : "", {
+        status: res.status,
+        error: data.error,
+        errorDescription: data.error_description,
+      })
+    : null;
+}
 
 // ---- the client --------------------------------------------------------------------------------
 
@@ -406,7 +418,7 @@ export class OAuthClient {
   }
 
   /** Sends `request` to the proxy: the Worker's headers and cookie, never an Authorization. The
-   * Worker's own refusals (`{code, message}`) reject; the upstream's answers resolve. */
+   * Worker's own refusals (marked, see workerError) reject; the upstream's answers resolve. */
   async #proxy(request) {
     const headers = new Headers(request.headers);
     headers.set("X-OAuth-Edge", "1");
@@ -417,14 +429,8 @@ export class OAuthClient {
     } catch (cause) {
       throw fail("fetch_failed", { cause });
     }
-    if (res.ok || !(res.headers.get("Content-Type") || "").includes("json")) return res;
-    const data = parseJson(await res.clone().text());
-    if (!data || typeof data.code !== "string" || typeof data.message !== "string") return res;
-    const e = new OAuthError(data.code, data.message, {
-      status: res.status,
-      error: data.error,
-      errorDescription: data.error_description,
-    });
+    const e = await workerError(res);
+    if (!e) return res;
     if (sessionGone(e) && this.#view) {
       this.#forget();
       this.#emit("sessionEnded", e);
@@ -446,21 +452,11 @@ export class OAuthClient {
     } catch (cause) {
       throw fail("worker_unreachable", { cause });
     }
-    let data = null;
-    try {
-      data = await res.json();
-    } catch {
-      // not JSON: handled below
+    if (res.ok) {
+      const data = parseJson(await res.text());
+      if (data && typeof data === "object") return data;
     }
-    if (res.ok && data && typeof data === "object") return data;
-    if (!res.ok && data && typeof data.code === "string") {
-      throw new OAuthError(data.code, typeof data.message === "string" ? data.message : "", {
-        status: res.status,
-        error: data.error,
-        errorDescription: data.error_description,
-      });
-    }
-    throw fail("worker_bad_response", { status: res.status });
+    throw (!res.ok && (await workerError(res))) || fail("worker_bad_response", { status: res.status });
   }
 
   #hold(view) {

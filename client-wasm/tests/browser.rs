@@ -177,6 +177,10 @@ async fn rejected(p: Promise) -> JsValue {
         .expect_err("the promise should reject")
 }
 
+fn seen(listener: &Function) -> u32 {
+    js_sys::Array::from(&get(listener, "seen")).length()
+}
+
 fn calls() -> Vec<JsValue> {
     fetch_calls().to_vec()
 }
@@ -526,6 +530,16 @@ async fn worker_errors_keep_code_status_and_provider_fields() {
     ));
     let e = rejected(client().restore()).await;
     assert_eq!(code(&e), "worker_bad_response");
+
+    // Worker-shaped JSON without the Worker's `X-OAuth-Edge-Error: 1` (something in front of it
+    // answered) is not taken for the Worker's word.
+    reset();
+    fake_fetch(&json(
+        r#"{"/auth/session": {"status": 401, "unmarked": true, "body": {"code": "no_session", "message": "x"}}}"#,
+    ));
+    let e = rejected(client().restore()).await;
+    assert_eq!(code(&e), "worker_bad_response");
+    assert_eq!(get(&e, "status").as_f64(), Some(401.0));
     reset();
 }
 
@@ -1079,5 +1093,40 @@ async fn ten_calls_failing_at_once_share_one_refresh_then_resend() {
             .count(),
         10
     );
+    reset();
+}
+
+#[wasm_bindgen_test]
+async fn an_api_answer_shaped_like_a_worker_error_is_handed_back() {
+    reset();
+    // The proxy passes the API's status and body through: only `X-OAuth-Edge-Error: 1` marks the
+    // Worker's own refusals, so an API's `{code, message}` JSON is the API's answer.
+    let c = logged_in(
+        "at",
+        now() + 600.0,
+        r#", "/api/shop/cart": [
+              {"status": 401, "unmarked": true, "body": {"code": "session_ended", "message": "x"}},
+              {"status": 404, "unmarked": true, "body": {"code": "not_found", "message": "No such cart."}}]"#,
+    )
+    .await;
+    let ended = recorder();
+    let errors = recorder();
+    c.add_event_listener("sessionEnded", &ended).unwrap();
+    c.add_event_listener("error", &errors).unwrap();
+    for (status, api_code) in [(401, "session_ended"), (404, "not_found")] {
+        let res: web_sys::Response = resolved(c.api_fetch("shop/cart", &JsValue::UNDEFINED))
+            .await
+            .unchecked_into();
+        assert_eq!(res.status(), status);
+        let body = resolved(res.json().unwrap()).await;
+        assert_eq!(get_str(&body, "code").as_deref(), Some(api_code));
+    }
+    let res: web_sys::Response = resolved(c.fetch(&"/api/shop/cart".into(), &JsValue::UNDEFINED))
+        .await
+        .unchecked_into();
+    assert_eq!(res.status(), 404);
+    assert!(c.logged_in(), "an API's words do not end the session");
+    assert_eq!(seen(&ended), 0);
+    assert_eq!(seen(&errors), 0);
     reset();
 }

@@ -5,8 +5,10 @@ let calls = [];
 
 /**
  * Replaces `fetch` with a fake. `routes` maps a path to an answer `{status?, body?, headers?,
- * delay?}` or to a list of answers served in turn (the last one repeats). In bodies and headers,
- * the text "{origin}" becomes the page's origin.
+ * delay?, networkError?, unmarked?}` or to a list of answers served in turn (the last one
+ * repeats). In bodies and headers, the text "{origin}" becomes the page's origin. A non-2xx answer
+ * whose body has a `code` is the Worker's own error and carries `X-OAuth-Edge-Error: 1`, unless
+ * `unmarked` (an API's answer passed through the proxy).
  */
 export function fakeFetch(routes) {
   calls = [];
@@ -34,9 +36,13 @@ export function fakeFetch(routes) {
     if (answer.networkError) throw new TypeError("Failed to fetch");
     const fill = (s) => s.replaceAll("{origin}", location.origin);
     const headers = { "content-type": "application/json" };
+    const status = answer.status ?? 200;
+    if (status >= 400 && typeof answer.body?.code === "string" && !answer.unmarked) {
+      headers["x-oauth-edge-error"] = "1";
+    }
     for (const [k, v] of Object.entries(answer.headers ?? {})) headers[k] = fill(v);
     const body = answer.raw ?? fill(JSON.stringify(answer.body ?? {}));
-    return new Response(body, { status: answer.status ?? 200, headers });
+    return new Response(body, { status, headers });
   };
 }
 
