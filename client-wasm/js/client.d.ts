@@ -168,6 +168,7 @@ export declare class OAuthClient {
    * On the Worker's failure redirect (`?oauth_edge_error=<code>`) scrubs it and rejects with that code. */
   handleCallback(): Promise<CallbackResult>;
   /** Asks the Worker who is logged in (after a reload): the user (`{}` when the provider describes none), or `null`.
+   * The Worker may refresh here, so it waits for the same Web Lock as a refresh (never two refreshes at once from one browser's tabs).
    * On the Worker's failure redirect, scrubs it, asks for the session all the same, then rejects with that code. */
   restore(): Promise<User | null>;
   /** The access token, refreshed first when it expires within `refreshLeewaySeconds` (one refresh for all callers and tabs).

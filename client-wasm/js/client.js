@@ -263,7 +263,8 @@ export class OAuthClient {
       const failed = redirectError();
       let view;
       try {
-        view = asView(await this.#post("/session"));
+        // The Worker may refresh here: under the refresh lock, like #refresh.
+        view = asView(await this.#locked(() => this.#post("/session")));
       } catch (e) {
         if (failed) throw failed;
         if (!sessionGone(e)) throw e;

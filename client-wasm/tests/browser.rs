@@ -648,6 +648,31 @@ async fn a_refresh_waits_for_another_tab_holding_the_refresh_lock() {
 }
 
 #[wasm_bindgen_test]
+async fn restore_waits_for_another_tab_holding_the_refresh_lock() {
+    reset();
+    // /auth/session may refresh in the Worker: never beside another tab's refresh.
+    fake_fetch(&json(&format!(
+        r#"{{"/auth/session": {{"body": {}}}}}"#,
+        view("at", now() + 600.0)
+    )));
+    let c = client();
+    let release: Function = resolved(hold_lock("oauth-edge-refresh"))
+        .await
+        .unchecked_into();
+    let pending = c.restore();
+    resolved(sleep(100)).await;
+    assert!(
+        paths().is_empty(),
+        "no session request while another tab holds the lock"
+    );
+    release.call0(&JsValue::UNDEFINED).unwrap();
+    let user = resolved(pending).await;
+    assert_eq!(get_str(&user, "sub").as_deref(), Some("alice"));
+    assert_eq!(paths(), ["/auth/session"]);
+    reset();
+}
+
+#[wasm_bindgen_test]
 async fn session_ended_during_refresh_logs_out_and_emits() {
     reset();
     let c = logged_in(
