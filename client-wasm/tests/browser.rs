@@ -74,6 +74,10 @@ extern "C" {
     #[wasm_bindgen(js_name = holdLock)]
     fn hold_lock(name: &str) -> Promise;
     fn sleep(ms: u32) -> Promise;
+    #[wasm_bindgen(js_name = stubGlobal)]
+    fn stub_global(name: &str, value: &JsValue) -> Function;
+    #[wasm_bindgen(js_name = fullStorage)]
+    fn full_storage() -> JsValue;
 }
 
 // ---- helpers ----------------------------------------------------------------------------------
@@ -175,6 +179,19 @@ async fn rejected(p: Promise) -> JsValue {
     JsFuture::from(p)
         .await
         .expect_err("the promise should reject")
+}
+
+/// Runs `op` with the global `name` replaced by `value` (`undefined`: reading it throws), then
+/// puts the real one back before anything is asserted.
+async fn with_stub(
+    name: &str,
+    value: &JsValue,
+    op: impl FnOnce() -> Promise,
+) -> Result<JsValue, JsValue> {
+    let put_back = stub_global(name, value);
+    let result = JsFuture::from(op()).await;
+    put_back.call0(&JsValue::UNDEFINED).unwrap();
+    result
 }
 
 fn seen(listener: &Function) -> u32 {
@@ -1153,5 +1170,82 @@ async fn an_api_answer_shaped_like_a_worker_error_is_handed_back() {
     assert!(c.logged_in(), "an API's words do not end the session");
     assert_eq!(seen(&ended), 0);
     assert_eq!(seen(&errors), 0);
+    reset();
+}
+
+#[wasm_bindgen_test]
+async fn blocked_or_full_session_storage_is_storage_unavailable() {
+    let routes = r##"{"/auth/login": {"body": {"authorization_url": "{origin}/#authorize"}}}"##;
+    // Reading `sessionStorage` throws (blocked), or writing to it does (full).
+    for storage in [JsValue::UNDEFINED, full_storage()] {
+        reset();
+        fake_fetch(&json(routes));
+        let c = client();
+        let errors = recorder();
+        c.add_event_listener("error", &errors).unwrap();
+        let e = with_stub("sessionStorage", &storage, || c.login(&JsValue::UNDEFINED))
+            .await
+            .expect_err("login without storage");
+        assert_eq!(code(&e), "storage_unavailable");
+        assert!(e.is_instance_of::<OAuthError>());
+        assert!(
+            !get(&e, "cause").is_undefined(),
+            "the browser's error is kept"
+        );
+        assert!(get_str(&e, "message").unwrap().len() > 20);
+        assert_eq!(current_url(), "/", "no navigation without a pending login");
+        assert_eq!(seen(&errors), 1);
+    }
+    reset();
+}
+
+#[wasm_bindgen_test]
+async fn a_network_failure_of_an_api_call_is_fetch_failed() {
+    reset();
+    let c = logged_in(
+        "at",
+        now() + 600.0,
+        r#", "/down": {"networkError": true}, "/api/shop/down": {"networkError": true}"#,
+    )
+    .await;
+    for e in [
+        rejected(c.fetch(&"/down".into(), &JsValue::UNDEFINED)).await,
+        rejected(c.api_fetch("shop/down", &JsValue::UNDEFINED)).await,
+        // A request that cannot even be made.
+        rejected(c.fetch(&"http://[bad".into(), &JsValue::UNDEFINED)).await,
+    ] {
+        assert_eq!(code(&e), "fetch_failed");
+        assert!(e.is_instance_of::<OAuthError>());
+        assert!(
+            get(&e, "cause").is_instance_of::<js_sys::TypeError>(),
+            "the TypeError is kept as cause"
+        );
+    }
+    assert_eq!(paths(), ["/auth/session", "/down", "/api/shop/down"]);
+    assert!(c.logged_in(), "a network failure keeps the session");
+    reset();
+}
+
+#[wasm_bindgen_test]
+async fn without_crypto_login_is_crypto_unavailable() {
+    reset();
+    fake_fetch(&json(
+        r##"{"/auth/login": {"body": {"authorization_url": "{origin}/#authorize"}}}"##,
+    ));
+    let c = client();
+    // No `crypto.getRandomValues` (an old or stripped-down environment).
+    let e = with_stub("crypto", &Object::new().into(), || {
+        c.login(&JsValue::UNDEFINED)
+    })
+    .await
+    .expect_err("login without crypto");
+    assert_eq!(code(&e), "crypto_unavailable");
+    assert!(e.is_instance_of::<OAuthError>());
+    assert!(!get(&e, "cause").is_undefined());
+    assert!(
+        calls().is_empty(),
+        "nothing sent without random state and verifier"
+    );
+    assert!(!has_pending());
     reset();
 }

@@ -94,3 +94,34 @@ export function holdLock(name) {
 export function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/**
+ * Replaces the global `name` (`sessionStorage`, `crypto`) until the returned function is called:
+ * reading it gives `value`, or throws a SecurityError when `value` is undefined (as storage
+ * blocked by the browser's settings does).
+ */
+export function stubGlobal(name, value) {
+  const own = Object.getOwnPropertyDescriptor(globalThis, name);
+  Object.defineProperty(globalThis, name, {
+    configurable: true,
+    get() {
+      if (value === undefined) throw new DOMException("blocked", "SecurityError");
+      return value;
+    },
+  });
+  return () => {
+    if (own) Object.defineProperty(globalThis, name, own);
+    else delete globalThis[name];
+  };
+}
+
+/** A Storage that reads nothing and whose writes fail (quota exceeded). */
+export function fullStorage() {
+  return {
+    getItem: () => null,
+    setItem() {
+      throw new DOMException("full", "QuotaExceededError");
+    },
+    removeItem() {},
+  };
+}
