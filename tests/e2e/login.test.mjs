@@ -37,9 +37,10 @@ async function idpHook(path, params = {}) {
 async function openApp() {
   const context = await browser.newContext();
   const page = await context.newPage();
-  const seen = { callbackUrls: [], bearer: [], console: recordConsole(page) };
+  const seen = { callbackUrls: [], bearer: [], requests: [], console: recordConsole(page) };
   page.on("request", (req) => {
     const url = req.url();
+    seen.requests.push({ url, referer: req.headers().referer ?? "" });
     if (url.startsWith(`${stack.appOrigin}/callback`)) seen.callbackUrls.push(url);
     const auth = req.headers().authorization;
     if (auth?.startsWith("Bearer ")) seen.bearer.push(auth.slice(7));
@@ -117,6 +118,10 @@ describe("log in, call the API, refresh, reload, log out", () => {
     const history = await navigationHistory(page);
     for (const url of history) assert.ok(!url.includes(code), `history holds the code: ${url}`);
     assert.ok(!page.url().includes("code="), page.url());
+    // Nothing the callback page loaded (style, scripts, the .wasm, the Worker) was told its URL.
+    const fromCallback = seen.requests.slice(seen.requests.findIndex((r) => r.url === seen.callbackUrls[0]) + 1);
+    assert.ok(fromCallback.some((r) => r.url.endsWith(".wasm")), fromCallback.map((r) => r.url).join(" "));
+    for (const r of fromCallback) assert.ok(!r.referer.includes("code="), `${r.url} got Referer ${r.referer}`);
 
     // The API call uses the access token; the protected API answers.
     await page.click("#call-api");
