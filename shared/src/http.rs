@@ -79,10 +79,14 @@ impl HttpResponse {
 
 impl core::fmt::Debug for HttpRequest {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let (path, query) = self
-            .url
-            .split_once('?')
-            .map_or((self.url.as_str(), ""), |(p, _)| (p, "?[redacted]"));
+        // Not `split_once`: with this second caller, its generic copy stopped being inlined into
+        // the browser client's `read_redirect` (measured: +136 bytes of wasm).
+        let path: String = self.url.chars().take_while(|c| *c != '?').collect();
+        let query = if path.len() < self.url.len() {
+            "?[redacted]"
+        } else {
+            ""
+        };
         f.debug_struct("HttpRequest")
             .field("method", &self.method)
             .field("url", &format_args!("{path}{query}"))
