@@ -6,6 +6,7 @@
 //! | `API_PREFIX` | var: where the API proxy lives (`<API_PREFIX>/<provider>/<path>`) | `/api` |
 //! | `ALLOWED_ORIGINS` | var, comma separated origins allowed besides the Worker's own | none |
 //! | `SESSION_TTL_SECONDS` | var, at least 60 (the KV minimum) | 30 days |
+//! | `UPSTREAM_TIMEOUT_MS` | var: how long a call to a provider (headers and body) may take, 100..=60000 | 10000 |
 //! | `PROVIDERS` | var: JSON text or an object, name → provider entry (a built-in `profile` and the keys merged over it, see `oauth_edge_shared::provider::catalog`); the first is the default | required |
 //! | `SESSION_KEY` | secret: base64 of 32 bytes, the AES-256-GCM key for cookies and KV | required |
 //! | `CLIENT_SECRET_<NAME>` | secret per provider (name upper-cased, `-` → `_`) | required unless `client_auth` is `none` |
@@ -13,6 +14,8 @@
 //! Parsing is pure ([`Config::parse`] takes a lookup function), so it is unit-tested natively; the
 //! Worker's `env` is read in [`Config::from_env`].
 use std::fmt;
+use std::ops::RangeInclusive;
+use std::time::Duration;
 
 use oauth_edge_shared::http::Method;
 use oauth_edge_shared::provider::catalog::providers_from_json;
@@ -32,6 +35,10 @@ pub(crate) const DEFAULT_API_PREFIX: &str = "/api";
 pub(crate) const DEFAULT_SESSION_TTL: u64 = 30 * 24 * 60 * 60;
 /// KV refuses an `expirationTtl` below 60 seconds.
 const MIN_SESSION_TTL: u64 = 60;
+/// The default `UPSTREAM_TIMEOUT_MS`: 10 seconds.
+pub(crate) const DEFAULT_UPSTREAM_TIMEOUT: Duration = Duration::from_secs(10);
+/// The `UPSTREAM_TIMEOUT_MS` values accepted: at least 100 ms, at most a minute.
+const UPSTREAM_TIMEOUT_MS: RangeInclusive<u64> = 100..=60_000;
 
 /// Everything the routes need, parsed and checked.
 pub(crate) struct Config {
@@ -43,6 +50,8 @@ pub(crate) struct Config {
     pub(crate) allowed_origins: Vec<String>,
     /// Session lifetime in seconds: cookie `Max-Age` and KV TTL.
     pub(crate) session_ttl: u64,
+    /// How long a call to a provider may take before it is aborted.
+    pub(crate) upstream_timeout: Duration,
     /// The configured providers, in configuration order (the first is the default).
     pub(crate) providers: Vec<Provider>,
     /// The sealing key.
@@ -74,6 +83,7 @@ impl Config {
         }
         let allowed_origins = parse_origins(lookup("ALLOWED_ORIGINS"))?;
         let session_ttl = parse_ttl(lookup("SESSION_TTL_SECONDS"))?;
+        let upstream_timeout = parse_timeout(lookup("UPSTREAM_TIMEOUT_MS"))?;
         let session_key = parse_key(lookup("SESSION_KEY"))?;
         let providers = parse_providers(lookup("PROVIDERS"), &lookup)?;
         for p in &providers {
@@ -84,6 +94,7 @@ impl Config {
             api_prefix,
             allowed_origins,
             session_ttl,
+            upstream_timeout,
             providers,
             session_key,
         })
@@ -178,6 +189,23 @@ fn parse_ttl(value: Option<String>) -> Result<u64, WorkerError> {
         _ => Err(config_error(
             "SESSION_TTL_SECONDS",
             format!("must be a whole number of seconds, at least {MIN_SESSION_TTL}"),
+        )),
+    }
+}
+
+fn parse_timeout(value: Option<String>) -> Result<Duration, WorkerError> {
+    let Some(value) = value.filter(|v| !v.trim().is_empty()) else {
+        return Ok(DEFAULT_UPSTREAM_TIMEOUT);
+    };
+    match value.trim().parse::<u64>() {
+        Ok(ms) if UPSTREAM_TIMEOUT_MS.contains(&ms) => Ok(Duration::from_millis(ms)),
+        _ => Err(config_error(
+            "UPSTREAM_TIMEOUT_MS",
+            format!(
+                "must be a whole number of milliseconds from {} to {}",
+                UPSTREAM_TIMEOUT_MS.start(),
+                UPSTREAM_TIMEOUT_MS.end()
+            ),
         )),
     }
 }
@@ -360,6 +388,7 @@ mod tests {
         assert_eq!(c.auth_prefix, "/auth");
         assert_eq!(c.api_prefix, "/api");
         assert_eq!(c.session_ttl, DEFAULT_SESSION_TTL);
+        assert_eq!(c.upstream_timeout, DEFAULT_UPSTREAM_TIMEOUT);
         assert!(c.allowed_origins.is_empty());
         // Document order, not sorted: the first listed is the default.
         assert_eq!(c.provider(None).unwrap().name, "zeta");
@@ -385,6 +414,7 @@ mod tests {
                 " https://App.example , http://127.0.0.1:5173/,",
             ),
             ("SESSION_TTL_SECONDS", "3600"),
+            ("UPSTREAM_TIMEOUT_MS", " 500 "),
         ]))
         .unwrap();
         assert_eq!(c.auth_prefix, "/api/auth");
@@ -394,6 +424,7 @@ mod tests {
             ["https://app.example", "http://127.0.0.1:5173"]
         );
         assert_eq!(c.session_ttl, 3600);
+        assert_eq!(c.upstream_timeout, Duration::from_millis(500));
     }
 
     #[test]
@@ -434,6 +465,30 @@ mod tests {
         );
         assert_eq!(with("SESSION_TTL_SECONDS", "10"), "SESSION_TTL_SECONDS");
         assert_eq!(with("SESSION_TTL_SECONDS", "1d"), "SESSION_TTL_SECONDS");
+        for bad in ["99", "60001", "5s", "1.5", "-1", "1e4"] {
+            assert_eq!(
+                with("UPSTREAM_TIMEOUT_MS", bad),
+                "UPSTREAM_TIMEOUT_MS",
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn upstream_timeout_bounds_are_inclusive() {
+        assert_eq!(parse_timeout(None).unwrap(), DEFAULT_UPSTREAM_TIMEOUT);
+        assert_eq!(
+            parse_timeout(Some(" ".into())).unwrap(),
+            DEFAULT_UPSTREAM_TIMEOUT
+        );
+        assert_eq!(
+            parse_timeout(Some("100".into())).unwrap(),
+            Duration::from_millis(100)
+        );
+        assert_eq!(
+            parse_timeout(Some("60000".into())).unwrap(),
+            Duration::from_secs(60)
+        );
     }
 
     #[test]

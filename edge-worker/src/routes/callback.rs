@@ -48,7 +48,7 @@ async fn finish(call: &Call<'_>, provider: &Provider) -> Result<Reply, WorkerErr
     let given = redirect_tx(query)?;
     let return_to = tx.check_tokens(&provider.name, given.as_deref())?;
     let (tokens, user) = parse_redirect_tokens(&provider.config, query)?;
-    let user = user_info(provider, &tokens, user).await;
+    let user = user_info(call, provider, &tokens, user).await;
     let (_, session_cookie) = start_session(call, provider, tokens, user).await?;
     Ok(Reply::redirect(return_to)
         .with_cookie(cookies::clear_tx())

@@ -37,7 +37,7 @@ async fn revoke(call: &Call<'_>, record: &SessionRecord) {
     else {
         return;
     };
-    match upstream::send(&request).await {
+    match upstream::send(&request, call.config.upstream_timeout).await {
         Ok(answer) if revoked(answer.status) => {}
         Ok(answer) => worker::console_warn!("revocation answered HTTP {}", answer.status),
         Err(e) => worker::console_warn!("revocation: {}", e.message()),

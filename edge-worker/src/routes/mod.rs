@@ -82,6 +82,7 @@ impl Call<'_> {
 /// What is known of the user after a login: `known` (what the login itself said), the dialect's
 /// token-response fields, and the userinfo claims when the provider has an endpoint for them.
 pub(crate) async fn user_info(
+    call: &Call<'_>,
     provider: &Provider,
     tokens: &TokenSet,
     known: Map<String, Value>,
@@ -89,7 +90,10 @@ pub(crate) async fn user_info(
     let mut user = known;
     user.extend(user_from_token_fields(&provider.config, &tokens.extra));
     if let Some(request) = userinfo_request(&provider.config, &tokens.access_token) {
-        match upstream::send(&request).await.map(|r| parse_userinfo(&r)) {
+        match upstream::send(&request, call.config.upstream_timeout)
+            .await
+            .map(|r| parse_userinfo(&r))
+        {
             Ok(Some(claims)) => user.extend(claims),
             // The login stands without user details; say why in the log.
             Ok(None) => worker::console_warn!("userinfo: the provider's answer was not usable"),

@@ -48,12 +48,15 @@ pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
         &Map::new(),
         &call.request_context()?,
     );
-    let tokens = match parse_token_response(&provider.config, &upstream::send(&request).await?) {
+    let tokens = match parse_token_response(
+        &provider.config,
+        &upstream::send(&request, call.config.upstream_timeout).await?,
+    ) {
         Ok(tokens) => tokens,
         Err(TokenError::Provider { error, .. }) => return Err(WorkerError::LoginFailed(error)),
         Err(e) => return Err(e.into()),
     };
-    let mut user = user_info(provider, &tokens, Map::new()).await;
+    let mut user = user_info(call, provider, &tokens, Map::new()).await;
     user.entry("username")
         .or_insert_with(|| Value::from(username));
     let (record, cookie) = start_session(call, provider, tokens, user).await?;

@@ -121,7 +121,10 @@ async fn client_token(
         &serde_json::Map::new(),
         &call.request_context()?,
     );
-    let tokens = parse_token_response(&provider.config, &upstream::send(&request).await?)?;
+    let tokens = parse_token_response(
+        &provider.config,
+        &upstream::send(&request, call.config.upstream_timeout).await?,
+    )?;
     let token = ClientToken::new(tokens, call.now);
     cache.save(&provider.name, &token, call.now).await?;
     Ok(token)
@@ -136,7 +139,7 @@ async fn send(
 ) -> Result<HttpResponse, WorkerError> {
     let mut request = request.clone();
     attach_token(&mut request, token, mac_key, &call.request_context()?)?;
-    upstream::send(&request).await
+    upstream::send(&request, call.config.upstream_timeout).await
 }
 
 /// The upstream request: `method` to `url` with the forwardable headers of the browser's request.

@@ -85,7 +85,10 @@ pub(crate) async fn renew(
         &record.user,
         &call.request_context()?,
     );
-    match parse_token_response(&provider.config, &upstream::send(&request).await?) {
+    match parse_token_response(
+        &provider.config,
+        &upstream::send(&request, call.config.upstream_timeout).await?,
+    ) {
         Ok(tokens) => {
             record.apply_tokens(tokens, call.now);
             store.save(id, &record, call.now, &provider.config).await?;

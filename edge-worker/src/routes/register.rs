@@ -34,7 +34,7 @@ pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
             "`username` and `password` must not be empty".into(),
         ));
     }
-    let answer = upstream::send(&request).await?;
+    let answer = upstream::send(&request, call.config.upstream_timeout).await?;
     parse_registration_response(&provider.config, &answer)?;
     Ok(Reply::json(201, json!({"registered": true})))
 }

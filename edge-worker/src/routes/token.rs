@@ -60,9 +60,12 @@ async fn exchange(call: &Call<'_>) -> Result<Reply, WorkerError> {
         &serde_json::Map::new(),
         &call.request_context()?,
     );
-    let tokens = parse_token_response(&provider.config, &upstream::send(&request).await?)?;
+    let tokens = parse_token_response(
+        &provider.config,
+        &upstream::send(&request, call.config.upstream_timeout).await?,
+    )?;
 
-    let user = user_info(provider, &tokens, serde_json::Map::new()).await;
+    let user = user_info(call, provider, &tokens, serde_json::Map::new()).await;
     let (record, cookie) = start_session(call, provider, tokens, user).await?;
     Ok(Reply::ok(&record.token_view()).with_cookie(cookie))
 }
