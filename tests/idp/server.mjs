@@ -278,7 +278,18 @@ export async function startIdp({
       if (fault.count <= 0) faults.splice(i, 1);
       stats.token.injected += 1;
       if (fault.kind === "delay") {
+        let gone = false;
+        ctx.res.once("close", () => {
+          gone = true;
+        });
         await new Promise((r) => setTimeout(r, fault.ms));
+        // By default a request is processed after its delay even when its client has given up (a
+        // slow provider that finishes anyway: a refresh token is rotated though no one got the
+        // answer). With drop_if_gone=1 it is not (a provider that never got to it).
+        if (gone && fault.dropIfGone) {
+          stats.token.dropped += 1;
+          return undefined;
+        }
       } else {
         applyFault(ctx, fault);
         return undefined;
@@ -345,7 +356,8 @@ export async function startIdp({
       case "POST /__test/delay-token": {
         const ms = intParam(url, "ms", 1000);
         const count = intParam(url, "count", 1);
-        faults.push({ kind: "delay", ms, count, grantType });
+        const dropIfGone = url.searchParams.get("drop_if_gone") === "1";
+        faults.push({ kind: "delay", ms, count, grantType, dropIfGone });
         return sendJson(res, 200, { queued: faults.length });
       }
       case "POST /__test/revoke-grants": {
@@ -459,7 +471,7 @@ async function ownTokensOnly(_ctx, client, token) {
 
 function newStats() {
   return {
-    token: { total: 0, by_grant_type: {}, by_status: {}, injected: 0 },
+    token: { total: 0, by_grant_type: {}, by_status: {}, injected: 0, dropped: 0 },
     api: { ok: 0, unauthorized: 0 },
     revocations: 0, // RFC 7009 requests
     userinfo: 0, // userinfo requests
