@@ -6,7 +6,7 @@
 //! | `API_PREFIX` | var: where the API proxy lives (`<API_PREFIX>/<provider>/<path>`) | `/api` |
 //! | `ALLOWED_ORIGINS` | var, comma separated origins allowed besides the Worker's own | none |
 //! | `SESSION_TTL_SECONDS` | var, at least 60 (the KV minimum) | 30 days |
-//! | `UPSTREAM_TIMEOUT_MS` | var: how long a call to a provider (headers and body) may take, 100..=60000 | 10000 |
+//! | `UPSTREAM_TIMEOUT_MS` | var: how long a call to a provider (headers and body) may take, 100..=12000 (below the 15 s a refresh waits for another) | 10000 |
 //! | `PROVIDERS` | var: JSON text or an object, name → provider entry (a built-in `profile` and the keys merged over it, see `oauth_edge_shared::provider::catalog`); the first is the default | required |
 //! | `SESSION_KEY` | secret: base64 of 32 bytes, the AES-256-GCM key for cookies and KV | required |
 //! | `CLIENT_SECRET_<NAME>` | secret per provider (name upper-cased, `-` → `_`) | required unless `client_auth` is `none` |
@@ -37,8 +37,10 @@ pub(crate) const DEFAULT_SESSION_TTL: u64 = 30 * 24 * 60 * 60;
 const MIN_SESSION_TTL: u64 = 60;
 /// The default `UPSTREAM_TIMEOUT_MS`: 10 seconds.
 pub(crate) const DEFAULT_UPSTREAM_TIMEOUT: Duration = Duration::from_secs(10);
-/// The `UPSTREAM_TIMEOUT_MS` values accepted: at least 100 ms, at most a minute.
-const UPSTREAM_TIMEOUT_MS: RangeInclusive<u64> = 100..=60_000;
+/// The `UPSTREAM_TIMEOUT_MS` values accepted: at least 100 ms, at most 12 s — below the 15 s a second
+/// refresh of the same session waits for the first (`refresh_lock::MAX_WAIT`), so a waiting call never
+/// gives up while the first is still within its timeout.
+const UPSTREAM_TIMEOUT_MS: RangeInclusive<u64> = 100..=12_000;
 
 /// Everything the routes need, parsed and checked.
 pub(crate) struct Config {
@@ -486,9 +488,10 @@ mod tests {
             Duration::from_millis(100)
         );
         assert_eq!(
-            parse_timeout(Some("60000".into())).unwrap(),
-            Duration::from_secs(60)
+            parse_timeout(Some("12000".into())).unwrap(),
+            Duration::from_secs(12)
         );
+        assert!(parse_timeout(Some("12001".into())).is_err());
     }
 
     #[test]
