@@ -98,7 +98,7 @@ fn below<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
 }
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     let config = Config::from_env(&env);
     let (auth_prefix, api_prefix) = config
         .as_ref()
@@ -106,7 +106,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
             (c.auth_prefix.as_str(), c.api_prefix.as_str())
         });
     match Route::of(&req.path(), auth_prefix, api_prefix) {
-        Some(route) => serve(route, req, &env, config).await.into_response(),
+        Some(route) => serve(route, req, &env, &ctx, config).await.into_response(),
         None if req.path() == demo_config::PATH && req.method() == Method::Get => {
             match demo_config::answer(&env) {
                 Some(answer) => answer,
@@ -141,6 +141,7 @@ async fn serve(
     route: Route,
     mut req: Request,
     env: &Env,
+    ctx: &Context,
     config: Result<Config, WorkerError>,
 ) -> Reply {
     let config = match config {
@@ -202,6 +203,7 @@ async fn serve(
         let call = Call {
             config: &config,
             env,
+            ctx,
             cookie_header: header(&req, "Cookie").unwrap_or_default(),
             headers: req.headers().entries().collect(),
             query: url.query().map(str::to_owned),

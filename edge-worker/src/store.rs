@@ -21,6 +21,7 @@ pub(crate) const BINDING: &str = "SESSIONS";
 const MIN_KV_TTL: u64 = 60;
 
 /// A session id: 256 random bits, base64url. Its `Debug` never prints it.
+#[derive(Clone)]
 pub(crate) struct SessionId(String);
 
 impl SessionId {
@@ -86,18 +87,20 @@ pub(crate) fn kv_ttl(
         .max(MIN_KV_TTL)
 }
 
-/// Sessions in KV, sealed under the Worker's key.
-pub(crate) struct SessionStore<'a> {
+/// Sessions in KV, sealed under the Worker's key. It owns what it needs, so work that outlives the
+/// request (`ctx.wait_until`) can keep a clone.
+#[derive(Clone)]
+pub(crate) struct SessionStore {
     kv: KvStore,
-    key: &'a SealKey,
+    key: SealKey,
     session_ttl: u64,
 }
 
-impl<'a> SessionStore<'a> {
+impl SessionStore {
     /// The store in `env`'s `SESSIONS` namespace.
     pub(crate) fn new(
         env: &worker::Env,
-        key: &'a SealKey,
+        key: &SealKey,
         session_ttl: u64,
     ) -> Result<Self, WorkerError> {
         let kv = env.kv(BINDING).map_err(|_| WorkerError::Config {
@@ -106,7 +109,7 @@ impl<'a> SessionStore<'a> {
         })?;
         Ok(Self {
             kv,
-            key,
+            key: key.clone(),
             session_ttl,
         })
     }
@@ -119,7 +122,7 @@ impl<'a> SessionStore<'a> {
     ) -> Result<Option<SessionRecord>, WorkerError> {
         let sealed = self.kv.get(&id.kv_key()).text().await.map_err(kv_error)?;
         Ok(sealed
-            .and_then(|s| open_record(self.key, &s))
+            .and_then(|s| open_record(&self.key, &s))
             .filter(|r| now < r.created_at + self.session_ttl))
     }
 
@@ -131,7 +134,7 @@ impl<'a> SessionStore<'a> {
         now: UnixTime,
         provider: &ProviderConfig,
     ) -> Result<(), WorkerError> {
-        let sealed = seal_record(self.key, record, entropy::random()?);
+        let sealed = seal_record(&self.key, record, entropy::random()?);
         self.kv
             .put(&id.kv_key(), sealed)
             .map_err(kv_error)?

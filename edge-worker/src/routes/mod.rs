@@ -30,6 +30,8 @@ pub(crate) struct Call<'a> {
     pub(crate) config: &'a Config,
     /// The Worker's bindings (for KV).
     pub(crate) env: &'a worker::Env,
+    /// The `fetch` event's context, for work that outlives the answer (`wait_until`).
+    pub(crate) ctx: &'a worker::Context,
     /// The `Cookie` header (empty when absent).
     pub(crate) cookie_header: String,
     /// The request method, upper-case.
@@ -74,7 +76,7 @@ impl Call<'_> {
     }
 
     /// The session store.
-    pub(crate) fn store(&self) -> Result<SessionStore<'_>, WorkerError> {
+    pub(crate) fn store(&self) -> Result<SessionStore, WorkerError> {
         SessionStore::new(self.env, &self.config.session_key, self.config.session_ttl)
     }
 }
