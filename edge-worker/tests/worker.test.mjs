@@ -4,7 +4,7 @@
 //
 //   scripts/build-worker.sh && node --test --test-timeout=120000 edge-worker/tests/
 import assert from "node:assert/strict";
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -15,18 +15,16 @@ import { Miniflare } from "miniflare";
 import { startIdp } from "../../tests/idp/server.mjs";
 import { pkcePair, signInAtIdp } from "../../tests/support/oauth-http.mjs";
 import { discover, standardProvider } from "../../tests/support/stack.mjs";
+import {
+  APP, EVIL, OTHER, SESSION, SESSION_AAD, TX, answer, assertCleared, kvKeyOf, open, seal,
+} from "./helpers.mjs";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const BUILD = join(ROOT, "edge-worker/build");
-const APP = "http://localhost:8787"; // the Worker's own origin (dispatchFetch URLs)
-const OTHER = "http://127.0.0.1:5173"; // an origin listed in ALLOWED_ORIGINS
-const EVIL = "https://evil.example";
 const REDIRECT_URI = `${APP}/callback`;
 const CLIENT_ID = "worker-test";
 const CLIENT_SECRET = randomBytes(24).toString("base64url");
 const SESSION_TTL = 3600;
-const TX = "__Host-oauth-edge-tx";
-const SESSION = "__Host-oauth-edge-session";
 
 let idp;
 let mf;
@@ -88,31 +86,7 @@ async function call(path, { body, cookie, origin = APP, csrf = true, method = "P
     headers: h,
     body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
   });
-  const text = await res.text();
-  let json;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, json, text, cookies: setCookies(res) };
-}
-
-/** Set-Cookie lines by cookie name: { value, attrs (lower-cased, as written) }. */
-function setCookies(res) {
-  const out = {};
-  for (const line of res.headers.getSetCookie()) {
-    const [pair, ...attrs] = line.split(";").map((s) => s.trim());
-    const i = pair.indexOf("=");
-    out[pair.slice(0, i)] = { value: pair.slice(i + 1), attrs: attrs.map((a) => a.toLowerCase()), line };
-  }
-  return out;
-}
-
-function assertCleared(cookie, name) {
-  assert.ok(cookie, `${name} is not cleared`);
-  assert.equal(cookie.value, "");
-  assert.ok(cookie.attrs.includes("max-age=0"), cookie.line);
+  return answer(res);
 }
 
 async function idpHook(path, params = {}) {
@@ -151,30 +125,6 @@ async function logIn(username = "alice") {
   assert.equal(res.status, 200, res.text);
   const id = res.cookies[SESSION].value;
   return { res, view: res.json, id, cookie: `${SESSION}=${id}`, kvKey: kvKeyOf(id) };
-}
-
-function kvKeyOf(sessionId) {
-  return `session:${createHash("sha256").update(sessionId).digest("base64url")}`;
-}
-
-// The sealing format (edge-worker/src/seal.rs): base64url(nonce[12] ‖ ciphertext ‖ tag[16]),
-// AES-256-GCM, associated data = the purpose.
-const SESSION_AAD = Buffer.from("oauth-edge/session/v1");
-
-function openSealed(sealed, key) {
-  const bytes = Buffer.from(sealed, "base64url");
-  const d = createDecipheriv("aes-256-gcm", key, bytes.subarray(0, 12));
-  d.setAAD(SESSION_AAD);
-  d.setAuthTag(bytes.subarray(bytes.length - 16));
-  return JSON.parse(Buffer.concat([d.update(bytes.subarray(12, bytes.length - 16)), d.final()]).toString());
-}
-
-function seal(value, key) {
-  const nonce = randomBytes(12);
-  const c = createCipheriv("aes-256-gcm", key, nonce);
-  c.setAAD(SESSION_AAD);
-  const body = Buffer.concat([c.update(JSON.stringify(value)), c.final()]);
-  return Buffer.concat([nonce, body, c.getAuthTag()]).toString("base64url");
 }
 
 async function kvKeys() {
@@ -494,10 +444,10 @@ describe("refresh", () => {
     const s = await logIn("reload");
     // Age the stored record: open it with the Worker's key, move expires_at into the leeway, reseal.
     const key = Buffer.from(bindings.SESSION_KEY, "base64");
-    const record = openSealed(await kv.get(s.kvKey), key);
+    const record = open(await kv.get(s.kvKey), key, SESSION_AAD);
     assert.equal(record.access_token, s.view.access_token);
     record.expires_at = Math.floor(Date.now() / 1000) + 10;
-    await kv.put(s.kvKey, seal(record, key));
+    await kv.put(s.kvKey, seal(record, key, SESSION_AAD));
     const n = await refreshCount();
     const res = await call("/auth/session", { cookie: s.cookie });
     assert.equal(res.status, 200, res.text);
