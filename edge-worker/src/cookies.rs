@@ -32,15 +32,11 @@ pub(crate) fn clear_session() -> String {
     format!("{SESSION}=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Strict")
 }
 
-/// The value of cookie `name` in a `Cookie` header (`a=b; c=d`, §5.4), the first if repeated;
-/// `None` when absent or empty.
+/// The value of cookie `name` in a `Cookie` header: `None` when absent, empty, or sent more than
+/// once (see [`oauth_edge_shared::cookie`]: names match byte for byte, and a repeated name may be a
+/// sibling subdomain's planted copy).
 pub(crate) fn get<'a>(cookie_header: &'a str, name: &str) -> Option<&'a str> {
-    cookie_header
-        .split(';')
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(n, _)| n.trim() == name)
-        .map(|(_, v)| v.trim().trim_matches('"'))
-        .filter(|v| !v.is_empty())
+    oauth_edge_shared::cookie::cookie(cookie_header, name).single()
 }
 
 #[cfg(test)]
@@ -74,7 +70,8 @@ mod tests {
         assert_eq!(get("__Host-oauth-edge-session=", SESSION), None);
         assert_eq!(get("x__Host-oauth-edge-session=s", SESSION), None);
         assert_eq!(get("k=\"quoted\"", "k"), Some("quoted"));
-        // The first of a repeated name wins (the most specific path comes first, §5.4).
-        assert_eq!(get("k=1; k=2", "k"), Some("1"));
+        // A repeated name is no cookie (issue 6, finding 2), nor a Unicode-spaced look-alike.
+        assert_eq!(get("k=1; k=2", "k"), None);
+        assert_eq!(get("\u{2000}__Host-oauth-edge-session=s", SESSION), None);
     }
 }

@@ -71,6 +71,16 @@ pub(crate) enum WorkerError {
     },
     /// The Worker's own machinery (KV, the runtime) failed.
     Internal(String),
+    /// The request body is larger than the configured limit (in bytes).
+    BodyTooLarge {
+        /// The limit that applies to this path.
+        limit: usize,
+    },
+    /// Too many attempts: try again after this many seconds.
+    RateLimited {
+        /// Seconds until the window that refused the call ends (`Retry-After`).
+        retry_after: u64,
+    },
 }
 
 impl WorkerError {
@@ -98,6 +108,8 @@ impl WorkerError {
             Self::Unreachable(_) => "provider_unavailable",
             Self::Config { .. } => "config_error",
             Self::Internal(_) => "internal_error",
+            Self::BodyTooLarge { .. } => "body_too_large",
+            Self::RateLimited { .. } => "rate_limited",
         }
     }
 
@@ -123,6 +135,8 @@ impl WorkerError {
             Self::RegistrationFailed { .. } => 502,
             Self::Token(_) | Self::Unreachable(_) => 502,
             Self::Config { .. } | Self::Internal(_) => 500,
+            Self::BodyTooLarge { .. } => 413,
+            Self::RateLimited { .. } => 429,
         }
     }
 
@@ -164,10 +178,26 @@ impl WorkerError {
             ),
             Self::Token(_) => "The sign-in service answered something that is not a valid token response. Try again; if it persists, the provider configuration needs checking.".into(),
             Self::Unreachable(_) => "The sign-in service could not be reached. Try again in a moment.".into(),
-            Self::Config { key, problem } => format!(
-                "The Worker is misconfigured: {key} {problem}."
-            ),
+            // The caller may be anyone: what is wrong goes to the Worker's log (`log_detail`), not
+            // into the answer (issue 6, finding 9).
+            Self::Config { .. } => "The Worker is misconfigured. Its operator must check the Worker's log, which names the setting to fix.".into(),
             Self::Internal(_) => "The Worker could not complete the request (its session store failed). Try again.".into(),
+            Self::BodyTooLarge { limit } => format!(
+                "The request body is larger than this endpoint accepts ({limit} bytes). Send less."
+            ),
+            Self::RateLimited { retry_after } => format!(
+                "Too many attempts. Wait {retry_after} seconds (Retry-After) and try again."
+            ),
+        }
+    }
+
+    /// What the operator must read in the Worker's log and the caller must not: the misconfigured
+    /// key, the internal failure, the unreachable provider. Never a token or a user's input.
+    pub(crate) fn log_detail(&self) -> Option<String> {
+        match self {
+            Self::Config { key, problem } => Some(format!("{key} {problem}")),
+            Self::Internal(detail) | Self::Unreachable(detail) => Some(detail.clone()),
+            _ => None,
         }
     }
 
@@ -195,6 +225,9 @@ impl WorkerError {
         match self {
             Self::NoSession | Self::SessionEnded(_) => reply.cookies.push(cookies::clear_session()),
             Self::MethodNotAllowed(allow) => reply.headers.push(("Allow".into(), allow)),
+            Self::RateLimited { retry_after } => reply
+                .headers
+                .push(("Retry-After".into(), retry_after.to_string())),
             _ => {}
         }
         reply
@@ -305,6 +338,16 @@ mod tests {
                 "invalid_token_response",
             ),
             (
+                WorkerError::BodyTooLarge { limit: 16384 },
+                413,
+                "body_too_large",
+            ),
+            (
+                WorkerError::RateLimited { retry_after: 30 },
+                429,
+                "rate_limited",
+            ),
+            (
                 WorkerError::Config {
                     key: "SESSION_KEY".into(),
                     problem: "is not set".into(),
@@ -343,18 +386,21 @@ mod tests {
     }
 
     #[test]
-    fn session_failures_clear_the_cookie_and_config_names_the_key() {
+    fn session_failures_clear_the_cookie_and_config_names_the_key_in_the_log_only() {
         let reply = WorkerError::SessionEnded(None).into_reply();
         assert_eq!(reply.cookies, [cookies::clear_session()]);
-        let reply = WorkerError::Config {
+        let err = WorkerError::Config {
             key: "CLIENT_SECRET_DEFAULT".into(),
             problem: "is not set".into(),
-        }
-        .into_reply();
-        assert!(reply.body["message"]
-            .as_str()
-            .unwrap()
-            .contains("CLIENT_SECRET_DEFAULT"));
+        };
+        assert_eq!(
+            err.log_detail().as_deref(),
+            Some("CLIENT_SECRET_DEFAULT is not set")
+        );
+        let reply = err.into_reply();
+        let message = reply.body["message"].as_str().unwrap();
+        assert!(!message.contains("CLIENT_SECRET"), "{message}");
+        assert!(message.contains("log"), "{message}");
     }
 
     #[test]
@@ -367,6 +413,12 @@ mod tests {
             "/?oauth_edge_error=transaction_mismatch".into()
         )));
         assert_eq!(reply.cookies, [cookies::clear_tx()]);
+    }
+
+    #[test]
+    fn rate_limited_says_when_to_retry() {
+        let reply = WorkerError::RateLimited { retry_after: 42 }.into_reply();
+        assert!(reply.headers.contains(&("Retry-After".into(), "42".into())));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! static site (the `ASSETS` binding) everywhere else. This file is the router: it reads the
 //! configuration, applies each path's method and CSRF rules, and hands the call to `routes::*`.
 //! OAuth itself lives in `oauth-edge-shared`; error-to-status mapping lives in [`error`].
-mod client_token;
+mod body;
 mod clock;
 mod config;
 mod cookies;
@@ -13,6 +13,7 @@ mod csrf;
 mod demo_config;
 mod entropy;
 mod error;
+mod objects;
 mod refresh_lock;
 mod reply;
 mod routes;
@@ -22,6 +23,9 @@ mod transaction;
 mod upstream;
 
 use worker::{event, Context, Env, Method, Request, Response};
+
+pub use crate::objects::client_tokens::ClientTokens;
+pub use crate::objects::rate_limiter::RateLimiter;
 
 use crate::config::{Config, DEFAULT_API_PREFIX, DEFAULT_PREFIX};
 use crate::csrf::Origins;
@@ -208,10 +212,14 @@ async fn serve(
             headers: req.headers().entries().collect(),
             query: url.query().map(str::to_owned),
             method: method.clone(),
-            body: req
-                .bytes()
-                .await
-                .map_err(|e| WorkerError::BadRequest(format!("unreadable body: {e}")))?,
+            body: body::read(
+                &mut req,
+                match route {
+                    Route::Api { .. } => config.limits.api_body,
+                    _ => config.limits.auth_body,
+                },
+            )
+            .await?,
             now: clock::now(),
         };
         match &route {
@@ -261,11 +269,8 @@ fn api_of<'c>(
 
 /// Logs a failure the operator must see (server-side detail, never a token) and answers it.
 fn failure(e: WorkerError) -> Reply {
-    if let WorkerError::Config { .. } | WorkerError::Internal(_) | WorkerError::Unreachable(_) = e {
-        worker::console_error!("{}: {}", e.code(), e.message());
-        if let WorkerError::Internal(detail) | WorkerError::Unreachable(detail) = &e {
-            worker::console_error!("  detail: {detail}");
-        }
+    if let Some(detail) = e.log_detail() {
+        worker::console_error!("{}: {detail}", e.code());
     }
     e.into_reply()
 }

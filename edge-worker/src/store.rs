@@ -13,7 +13,7 @@ use worker::KvStore;
 
 use crate::entropy;
 use crate::error::WorkerError;
-use crate::seal::{self, Purpose, SealKey, NONCE_LEN};
+use crate::seal::{self, Keyring, Purpose, NONCE_LEN};
 
 /// The KV binding name.
 pub(crate) const BINDING: &str = "SESSIONS";
@@ -59,16 +59,22 @@ impl core::fmt::Debug for SessionId {
     }
 }
 
-/// Seals a record for KV.
-pub(crate) fn seal_record(key: &SealKey, record: &SessionRecord, nonce: [u8; NONCE_LEN]) -> String {
+/// Seals a record for KV under `kv_key` (bound to it: copied elsewhere, it does not open).
+pub(crate) fn seal_record(
+    keys: &Keyring,
+    kv_key: &str,
+    record: &SessionRecord,
+    nonce: [u8; NONCE_LEN],
+) -> String {
     // Serializing a record (strings, numbers, a JSON map) cannot fail.
     let json = serde_json::to_vec(record).unwrap_or_default();
-    seal::seal(key, Purpose::Session, &json, nonce)
+    seal::seal(keys, Purpose::Session, kv_key, &json, nonce)
 }
 
-/// Opens a record from KV; `None` if it was sealed under another key or is damaged.
-pub(crate) fn open_record(key: &SealKey, sealed: &str) -> Option<SessionRecord> {
-    let json = seal::open(key, Purpose::Session, sealed)?;
+/// Opens a record read from KV key `kv_key`; `None` if it was sealed under a key the keyring no
+/// longer holds, under another KV key, or is damaged.
+pub(crate) fn open_record(keys: &Keyring, kv_key: &str, sealed: &str) -> Option<SessionRecord> {
+    let json = seal::open(keys, Purpose::Session, kv_key, sealed)?;
     serde_json::from_slice(&json).ok()
 }
 
@@ -92,7 +98,7 @@ pub(crate) fn kv_ttl(
 #[derive(Clone)]
 pub(crate) struct SessionStore {
     kv: KvStore,
-    key: SealKey,
+    keys: Keyring,
     session_ttl: u64,
 }
 
@@ -100,7 +106,7 @@ impl SessionStore {
     /// The store in `env`'s `SESSIONS` namespace.
     pub(crate) fn new(
         env: &worker::Env,
-        key: &SealKey,
+        keys: &Keyring,
         session_ttl: u64,
     ) -> Result<Self, WorkerError> {
         let kv = env.kv(BINDING).map_err(|_| WorkerError::Config {
@@ -109,21 +115,32 @@ impl SessionStore {
         })?;
         Ok(Self {
             kv,
-            key: key.clone(),
+            keys: keys.clone(),
             session_ttl,
         })
     }
 
-    /// The session `id` names, if it exists, opens, and has not outlived the session lifetime.
+    /// The session `id` names, if it exists, opens, and has not outlived the session lifetime. A
+    /// value that does not open (corrupt, moved from another key, or sealed under a key the
+    /// keyring no longer holds) ends that session cleanly: it is deleted, and the caller sees no
+    /// session.
     pub(crate) async fn load(
         &self,
         id: &SessionId,
         now: UnixTime,
     ) -> Result<Option<SessionRecord>, WorkerError> {
-        let sealed = self.kv.get(&id.kv_key()).text().await.map_err(kv_error)?;
-        Ok(sealed
-            .and_then(|s| open_record(&self.key, &s))
-            .filter(|r| now < r.created_at + self.session_ttl))
+        let key = id.kv_key();
+        let Some(sealed) = self.kv.get(&key).text().await.map_err(kv_error)? else {
+            return Ok(None);
+        };
+        match open_record(&self.keys, &key, &sealed) {
+            Some(record) => Ok(Some(record).filter(|r| now < r.created_at + self.session_ttl)),
+            None => {
+                worker::console_warn!("session store: a stored session did not open; it ends");
+                self.delete(id).await?;
+                Ok(None)
+            }
+        }
     }
 
     /// Stores `record` under `id` until the end of the session's lifetime (see [`kv_ttl`]).
@@ -134,9 +151,10 @@ impl SessionStore {
         now: UnixTime,
         provider: &ProviderConfig,
     ) -> Result<(), WorkerError> {
-        let sealed = seal_record(&self.key, record, entropy::random()?);
+        let key = id.kv_key();
+        let sealed = seal_record(&self.keys, &key, record, entropy::random()?);
         self.kv
-            .put(&id.kv_key(), sealed)
+            .put(&key, sealed)
             .map_err(kv_error)?
             .expiration_ttl(kv_ttl(record, self.session_ttl, now, provider))
             .execute()
@@ -198,11 +216,16 @@ mod tests {
 
     #[test]
     fn sealed_record_holds_no_token_text() {
-        let key = SealKey::new([1; 32]);
-        let sealed = seal_record(&key, &record(), [3; 12]);
+        let key = Keyring::new([1; 32], None);
+        let sealed = seal_record(&key, "session:a", &record(), [3; 12]);
         assert!(!sealed.contains("secret"));
-        assert_eq!(open_record(&key, &sealed), Some(record()));
-        assert_eq!(open_record(&SealKey::new([2; 32]), &sealed), None);
+        assert_eq!(open_record(&key, "session:a", &sealed), Some(record()));
+        assert_eq!(
+            open_record(&Keyring::new([2; 32], None), "session:a", &sealed),
+            None
+        );
+        // Copied under another session's KV key, it does not open (issue 6, finding 6).
+        assert_eq!(open_record(&key, "session:b", &sealed), None);
     }
 
     #[test]

@@ -8,24 +8,24 @@
 use oauth_edge_shared::transaction::{Mismatch, Transaction};
 use oauth_edge_shared::UnixTime;
 
-use crate::cookies::TX_MAX_AGE;
+use crate::cookies::{TX, TX_MAX_AGE};
 use crate::error::WorkerError;
-use crate::seal::{self, Purpose, SealKey, NONCE_LEN};
+use crate::seal::{self, Keyring, Purpose, NONCE_LEN};
 
 /// When a login started at `now` stops being accepted: with its cookie.
 pub(crate) fn expires_at(now: UnixTime) -> UnixTime {
     now + TX_MAX_AGE
 }
 
-/// The sealed cookie value.
-pub(crate) fn seal(tx: &Transaction, key: &SealKey, nonce: [u8; NONCE_LEN]) -> String {
+/// The sealed cookie value, bound to the tx cookie's name.
+pub(crate) fn seal(tx: &Transaction, keys: &Keyring, nonce: [u8; NONCE_LEN]) -> String {
     let json = serde_json::to_vec(tx).unwrap_or_default();
-    seal::seal(key, Purpose::Transaction, &json, nonce)
+    seal::seal(keys, Purpose::Transaction, TX, &json, nonce)
 }
 
-/// Opens a cookie value: `None` when it is not a transaction sealed under `key` or has expired.
-pub(crate) fn open(key: &SealKey, sealed: &str, now: UnixTime) -> Option<Transaction> {
-    let json = seal::open(key, Purpose::Transaction, sealed)?;
+/// Opens a cookie value: `None` when it is not a transaction sealed under `keys` or has expired.
+pub(crate) fn open(keys: &Keyring, sealed: &str, now: UnixTime) -> Option<Transaction> {
+    let json = seal::open(keys, Purpose::Transaction, TX, sealed)?;
     serde_json::from_slice::<Transaction>(&json)
         .ok()
         .filter(|tx| tx.is_live(now))
@@ -56,11 +56,11 @@ mod tests {
 
     #[test]
     fn seal_open_and_expiry() {
-        let key = SealKey::new([4; 32]);
+        let key = Keyring::new([4; 32], None);
         let sealed = seal(&tx(), &key, [1; 12]);
         assert_eq!(open(&key, &sealed, 1_599), Some(tx()));
         assert_eq!(open(&key, &sealed, 1_600), None);
-        assert_eq!(open(&SealKey::new([5; 32]), &sealed, 1_000), None);
+        assert_eq!(open(&Keyring::new([5; 32], None), &sealed, 1_000), None);
         let tokens = Transaction::for_tokens("sso", &[7; 32], "/account", expires_at(1_000));
         assert_eq!(
             open(&key, &seal(&tokens, &key, [2; 12]), 1_000),

@@ -10,6 +10,7 @@
 pub mod authorize;
 pub mod b64;
 pub mod callback;
+pub mod cookie;
 pub mod error;
 pub mod form;
 pub mod http;

@@ -5,19 +5,33 @@
 ///
 /// Rejected: absolute URLs (`https://evil`), scheme-relative URLs (`//evil`), backslash tricks
 /// that browsers read as `//` (`/\evil`), schemes such as `javascript:`, relative paths, and any
-/// control character or whitespace (browsers strip tabs and newlines inside URLs).
+/// control character or whitespace (browsers strip tabs and newlines inside URLs), and any `.` or
+/// `..` path segment, plain or percent-encoded: the browser removes dot segments
+/// ([RFC 3986 §5.2.4](https://www.rfc-editor.org/rfc/rfc3986#section-5.2.4)), so `/.//evil.example`
+/// would become `//evil.example` in the address bar. Checking the path the browser will hold
+/// means refusing any path that it would rewrite.
 pub fn safe_return_to(path: &str) -> &str {
     let bytes = path.as_bytes();
     let ok = bytes.first() == Some(&b'/')
         && !matches!(bytes.get(1), Some(b'/' | b'\\'))
         && !bytes
             .iter()
-            .any(|&b| b == b'\\' || b.is_ascii_control() || b == b' ');
+            .any(|&b| b == b'\\' || b.is_ascii_control() || b == b' ')
+        && !has_dot_segment(path);
     if ok {
         path
     } else {
         "/"
     }
+}
+
+/// Whether the path part (before `?` or `#`) has a `.` or `..` segment, `%2e` counting as `.`.
+fn has_dot_segment(path: &str) -> bool {
+    let end = path.find(['?', '#']).unwrap_or(path.len());
+    path[..end].split('/').any(|segment| {
+        let decoded = segment.to_ascii_lowercase().replace("%2e", ".");
+        decoded == "." || decoded == ".."
+    })
 }
 
 #[cfg(test)]
@@ -29,7 +43,16 @@ mod tests {
 
     #[test]
     fn same_origin_paths_pass() {
-        for p in ["/", "/account", "/a/b?x=1#frag", "/search?q=a%20b"] {
+        for p in [
+            "/",
+            "/account",
+            "/a/b?x=1#frag",
+            "/search?q=a%20b",
+            "/file.txt",
+            "/.well-known/x",
+            "/a?next=/./x",
+            "/a#/../b",
+        ] {
             assert_eq!(safe_return_to(p), p);
         }
     }
@@ -47,6 +70,14 @@ mod tests {
             "account",
             "",
             " /x",
+            // Issue 6, finding 8: dot segments the browser would remove.
+            "/.//evil.example",
+            "/%2e//evil.example",
+            "/%2E//evil.example",
+            "/a/..//evil.example",
+            "/./",
+            "/x/%2e%2e/y",
+            "/.",
         ] {
             assert_eq!(safe_return_to(p), "/", "{p:?}");
         }

@@ -47,6 +47,26 @@ pub fn session_revocation_request(
     Some(req)
 }
 
+/// The second request of a logout at an RFC 7009 provider: the access token too, when the first
+/// ([`session_revocation_request`]) revoked the refresh token. RFC 7009 §2.1 lets a server keep
+/// the grant's access tokens alive after its refresh token is revoked ("MAY"), so oauth-edge asks
+/// for both. `None` when the first request already named the access token, or the provider
+/// revokes another way, or has no endpoint.
+pub fn access_token_revocation_request(
+    provider: &ProviderConfig,
+    secret: &ClientSecret,
+    session: &SessionRecord,
+    ctx: &RequestContext,
+) -> Option<HttpRequest> {
+    let url = provider.revocation_endpoint.as_deref()?;
+    if provider.dialect.revocation != Revocation::Rfc7009 || session.refresh_token.is_none() {
+        return None;
+    }
+    let mut req = access_token_revocation(provider, secret, url, &session.access_token);
+    sign_as_client(provider, secret, &mut req, ctx);
+    Some(req)
+}
+
 fn access_token_revocation(
     provider: &ProviderConfig,
     secret: &ClientSecret,
@@ -94,6 +114,48 @@ mod tests {
         );
         assert!(revoked(200));
         assert!(!revoked(503));
+    }
+
+    /// Issue 6, finding 7: a logout revokes the access token too.
+    #[test]
+    fn logout_revokes_the_access_token_as_well() {
+        use crate::token::{TokenSet, TokenType};
+        let tokens = |refresh: Option<&str>| TokenSet {
+            access_token: AccessToken::new("at-1"),
+            token_type: TokenType::Bearer,
+            expires_in: Some(60),
+            expires_at: None,
+            mac_key: None,
+            refresh_token: refresh.map(RefreshToken::new),
+            scope: None,
+            id_token: None,
+            extra: Default::default(),
+        };
+        let ctx = RequestContext {
+            now: 0,
+            entropy: [0; 32],
+        };
+        let secret = ClientSecret::new("gX1fBat3bV");
+        let both = SessionRecord::new("d", tokens(Some("rt-1")), Default::default(), 0);
+        let first = session_revocation_request(&standard(), &secret, &both, &ctx).unwrap();
+        assert_eq!(first.body, b"token=rt-1&token_type_hint=refresh_token");
+        let second = access_token_revocation_request(&standard(), &secret, &both, &ctx).unwrap();
+        assert_eq!(second.url, "https://as.example/revoke");
+        assert_eq!(second.body, b"token=at-1&token_type_hint=access_token");
+        assert!(second
+            .header("authorization")
+            .unwrap()
+            .starts_with("Basic "));
+        // Without a refresh token the first request already named the access token.
+        let access_only = SessionRecord::new("d", tokens(None), Default::default(), 0);
+        let first = session_revocation_request(&standard(), &secret, &access_only, &ctx).unwrap();
+        assert_eq!(first.body, b"token=at-1&token_type_hint=access_token");
+        assert!(
+            access_token_revocation_request(&standard(), &secret, &access_only, &ctx).is_none()
+        );
+        let mut delete = standard();
+        delete.dialect.revocation = Revocation::DeleteAccessToken;
+        assert!(access_token_revocation_request(&delete, &secret, &both, &ctx).is_none());
     }
 
     #[test]

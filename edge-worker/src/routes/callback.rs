@@ -9,10 +9,17 @@
 //! an attacker's tokens has no matching cookie in the victim's browser and is refused, so no one
 //! can log a victim into the attacker's account (login CSRF, RFC 6749 §10.12).
 //!
+//! The transaction proves the browser began a login, not that the tokens are real or the user id
+//! true: anyone who starts a login can type `access_token=x&user_id=admin` into this URL. So the
+//! delivered tokens are confirmed with the provider first (`oauth_edge_shared::token::delivered`:
+//! for document 004 a refresh with the claimed user name and the delivered refresh token), and
+//! only the provider's answer makes a session.
+//!
 //! The tokens are stored in the session and never reach a page: the browser is sent on with a
 //! `303` to the sanitised `return_to`, which holds no token (so none lands in history). Every
 //! failure is a `303` to `/?oauth_edge_error=<code>`; the tx cookie is cleared either way.
 use oauth_edge_shared::provider::Delivery;
+use oauth_edge_shared::token::delivered::{confirmation_request, confirmed};
 use oauth_edge_shared::token::parse_redirect_tokens;
 use oauth_edge_shared::transaction::redirect_tx;
 
@@ -22,6 +29,7 @@ use crate::cookies;
 use crate::error::WorkerError;
 use crate::reply::Reply;
 use crate::transaction;
+use crate::upstream;
 
 /// Handles the navigation to the callback of provider `name`. Only providers that deliver tokens
 /// in the redirect have one (`404` otherwise); past that, the answer is always a redirect.
@@ -43,11 +51,21 @@ async fn finish(call: &Call<'_>, provider: &Provider) -> Result<Reply, WorkerErr
     let query = call.query.as_deref().unwrap_or_default();
     let tx = call
         .cookie(cookies::TX)
-        .and_then(|sealed| transaction::open(&call.config.session_key, sealed, call.now))
+        .and_then(|sealed| transaction::open(&call.config.keys, sealed, call.now))
         .ok_or(WorkerError::NoTransaction)?;
     let given = redirect_tx(query)?;
     let return_to = tx.check_tokens(&provider.name, given.as_deref())?;
-    let (tokens, user) = parse_redirect_tokens(&provider.config, query)?;
+    let (delivered, claimed) = parse_redirect_tokens(&provider.config, query)?;
+    // Confirmed with the provider before anything is stored: the redirect came from the browser.
+    let request = confirmation_request(
+        &provider.config,
+        &provider.client_secret,
+        &delivered,
+        &claimed,
+        &call.request_context()?,
+    )?;
+    let answer = upstream::send(&request, call.config.upstream_timeout).await?;
+    let (tokens, user) = confirmed(&provider.config, delivered, claimed, &answer)?;
     let user = user_info(call, provider, &tokens, user).await;
     let (_, session_cookie) = start_session(call, provider, tokens, user).await?;
     Ok(Reply::redirect(return_to)

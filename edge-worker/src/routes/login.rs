@@ -88,7 +88,7 @@ pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
         &request.state,
         &request.code_challenge,
     );
-    let sealed = transaction::seal(&tx, &call.config.session_key, entropy::random()?);
+    let sealed = transaction::seal(&tx, &call.config.keys, entropy::random()?);
     Ok(Reply::ok(&LoginAnswer {
         authorization_url: url,
         issuer: provider.config.issuer.as_deref(),

@@ -1,6 +1,9 @@
-//! `POST /auth/logout`: revoke the refresh token at the provider (RFC 7009) when it has a
-//! revocation endpoint, delete the session, clear the cookie. Idempotent.
-use oauth_edge_shared::revoke::{revoked, session_revocation_request};
+//! `POST /auth/logout`: revoke what the provider lets us revoke (RFC 7009: the refresh token,
+//! then the access token; or the provider's own way), delete the session, clear every oauth-edge
+//! cookie (the session's and a pending login's). Idempotent.
+use oauth_edge_shared::revoke::{
+    access_token_revocation_request, revoked, session_revocation_request,
+};
 use oauth_edge_shared::session::SessionRecord;
 use serde_json::json;
 
@@ -20,26 +23,33 @@ pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
         }
         store.delete(&id).await?;
     }
-    Ok(Reply::ok(&json!({"logged_out": true})).with_cookie(cookies::clear_session()))
+    Ok(Reply::ok(&json!({"logged_out": true}))
+        .with_cookie(cookies::clear_session())
+        .with_cookie(cookies::clear_tx()))
 }
 
-/// Revokes the session's grant the provider's way (RFC 7009 with the refresh token by default),
-/// when the provider has a revocation endpoint.
-async fn revoke(call: &Call<'_>, record: &SessionRecord) {
-    let (Ok(provider), Ok(ctx)) = (
-        call.config.provider(Some(&record.provider)),
-        call.request_context(),
-    ) else {
+/// Revokes the session's tokens the provider's way, when it has a revocation endpoint: the grant
+/// (the refresh token, or the access token where there is none), then the access token itself
+/// (RFC 7009 §2.1 lets a server keep it alive otherwise). Failures are logged, never answered:
+/// used by logout and by a login that replaces a session.
+pub(crate) async fn revoke(call: &Call<'_>, record: &SessionRecord) {
+    let Ok(provider) = call.config.provider(Some(&record.provider)) else {
         return;
     };
-    let Some(request) =
-        session_revocation_request(&provider.config, &provider.client_secret, record, &ctx)
-    else {
-        return;
-    };
-    match upstream::send(&request, call.config.upstream_timeout).await {
-        Ok(answer) if revoked(answer.status) => {}
-        Ok(answer) => worker::console_warn!("revocation answered HTTP {}", answer.status),
-        Err(e) => worker::console_warn!("revocation: {}", e.message()),
+    let secret = &provider.client_secret;
+    let requests = [
+        call.request_context()
+            .ok()
+            .and_then(|ctx| session_revocation_request(&provider.config, secret, record, &ctx)),
+        call.request_context().ok().and_then(|ctx| {
+            access_token_revocation_request(&provider.config, secret, record, &ctx)
+        }),
+    ];
+    for request in requests.into_iter().flatten() {
+        match upstream::send(&request, call.config.upstream_timeout).await {
+            Ok(answer) if revoked(answer.status) => {}
+            Ok(answer) => worker::console_warn!("revocation answered HTTP {}", answer.status),
+            Err(e) => worker::console_warn!("revocation: {}", e.code()),
+        }
     }
 }

@@ -21,6 +21,7 @@ use crate::config::{Config, Provider};
 use crate::cookies;
 use crate::entropy;
 use crate::error::WorkerError;
+use crate::objects::rate_limiter;
 use crate::store::{self, SessionId, SessionStore};
 use crate::upstream;
 
@@ -62,6 +63,15 @@ impl Call<'_> {
         cookies::get(&self.cookie_header, name)
     }
 
+    /// The client's address as Cloudflare saw it (`CF-Connecting-IP`, which Cloudflare sets and
+    /// a client cannot forge there); `unknown` where no such header comes (local runs).
+    pub(crate) fn client_address(&self) -> &str {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("cf-connecting-ip"))
+            .map_or("unknown", |(_, v)| v.trim())
+    }
+
     /// The session id in the session cookie, if it has the right shape.
     pub(crate) fn session_id(&self) -> Option<SessionId> {
         self.cookie(cookies::SESSION).and_then(SessionId::parse)
@@ -69,16 +79,41 @@ impl Call<'_> {
 
     /// Time and fresh randomness for a request the shared code may sign.
     pub(crate) fn request_context(&self) -> Result<RequestContext, WorkerError> {
-        Ok(RequestContext {
-            now: self.now,
-            entropy: entropy::random()?,
-        })
+        request_context(self.now)
     }
 
     /// The session store.
     pub(crate) fn store(&self) -> Result<SessionStore, WorkerError> {
-        SessionStore::new(self.env, &self.config.session_key, self.config.session_ttl)
+        SessionStore::new(self.env, &self.config.keys, self.config.session_ttl)
     }
+}
+
+/// Counts one `/auth/password` or `/auth/register` attempt for `username` at `provider` and from
+/// the client's address, across every isolate; [`WorkerError::RateLimited`] when either is over
+/// its limit (`RATE_LIMITS`). The user name is counted under a keyed digest, never stored or
+/// logged in the clear.
+pub(crate) async fn count_login_attempt(
+    call: &Call<'_>,
+    provider: &str,
+    username: &str,
+) -> Result<(), WorkerError> {
+    let rates = call.config.limits.rates;
+    let keys = &call.config.keys;
+    let address = format!("login-ip:{}", keys.digest(call.client_address().as_bytes()));
+    rate_limiter::check(call.env, &address, rates.login_per_ip).await?;
+    let user = format!("{provider}\0{}", username.to_lowercase());
+    let user = format!("login-user:{}", keys.digest(user.as_bytes()));
+    rate_limiter::check(call.env, &user, rates.login_per_user).await
+}
+
+/// Time and fresh randomness for a request signed at `now`.
+pub(crate) fn request_context(
+    now: oauth_edge_shared::UnixTime,
+) -> Result<RequestContext, WorkerError> {
+    Ok(RequestContext {
+        now,
+        entropy: entropy::random()?,
+    })
 }
 
 /// What is known of the user after a login: `known` (what the login itself said), the dialect's
@@ -105,8 +140,9 @@ pub(crate) async fn user_info(
     user
 }
 
-/// Stores a new session for `tokens` (replacing whatever session this browser had) and answers
-/// it with the `Set-Cookie` of its cookie. The cookie lives as long as the KV entry: the session
+/// Stores a new session for `tokens` and answers it with the `Set-Cookie` of its cookie. A session
+/// this browser already had is revoked at its provider and deleted first (issue 6, finding 7): a
+/// replaced session's refresh token must not stay valid where no one can reach it any more. The cookie lives as long as the KV entry: the session
 /// TTL, shortened to the refresh token's documented lifetime.
 pub(crate) async fn start_session(
     call: &Call<'_>,
@@ -117,6 +153,9 @@ pub(crate) async fn start_session(
     let record = SessionRecord::new(&provider.name, tokens, user, call.now);
     let store = call.store()?;
     if let Some(old) = call.session_id() {
+        if let Some(record) = store.load(&old, call.now).await? {
+            logout::revoke(call, &record).await;
+        }
         store.delete(&old).await?;
     }
     let id = SessionId::from_entropy(&entropy::random()?);

@@ -7,6 +7,11 @@
 //! `401 login_failed` with its error. The username is kept as user information (when the
 //! provider's answer and userinfo do not say it already): some dialects send it again with every
 //! refresh (`refresh_params_from_user`).
+//!
+//! With `Origin` forgeable outside browsers, this endpoint would relay credential stuffing with the
+//! app's own client secret: attempts are counted per user name and per client address across every
+//! isolate (`super::count_login_attempt`), over the limit answering `429 rate_limited`. The user
+//! name is never logged.
 use oauth_edge_shared::token::{parse_token_response, signed_token_request, Grant, TokenError};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -38,6 +43,7 @@ pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
             "`username` and `password` must not be empty".into(),
         ));
     }
+    super::count_login_attempt(call, &provider.name, username).await?;
     let request = signed_token_request(
         &provider.config,
         &provider.client_secret,

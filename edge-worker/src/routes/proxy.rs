@@ -14,13 +14,13 @@ use oauth_edge_shared::provider::signing::{nonce_from_entropy, sign_mac};
 use oauth_edge_shared::provider::{ApiProxy, ApiToken};
 use oauth_edge_shared::proxy::upstream_url;
 use oauth_edge_shared::secret::{AccessToken, SigningKey};
-use oauth_edge_shared::token::{parse_token_response, signed_token_request, Grant, RequestContext};
+use oauth_edge_shared::token::RequestContext;
 
 use super::refresh::{current_session, renew};
 use super::Call;
-use crate::client_token::{ClientToken, ClientTokenCache};
 use crate::config::Provider;
 use crate::error::WorkerError;
+use crate::objects::{client_tokens, rate_limiter};
 use crate::reply::Reply;
 use crate::upstream;
 
@@ -51,7 +51,24 @@ pub(crate) async fn handle(
     let request = upstream_request(method, url, &call.headers, call.body.clone());
     let answer = match api.token {
         ApiToken::Session => with_session_token(call, provider, &request).await?,
-        ApiToken::ClientCredentials => with_client_token(call, provider, &request).await?,
+        ApiToken::ClientCredentials => {
+            // The app's own token must not serve anyone who asks (issue 6, finding 1): a session
+            // of this app is required, unless the entry opted in to anonymous callers, who are
+            // then counted per client address.
+            if api.anonymous {
+                let address = call.client_address();
+                let key = format!("api-ip:{}", call.config.keys.digest(address.as_bytes()));
+                rate_limiter::check(
+                    call.env,
+                    &key,
+                    call.config.limits.rates.anonymous_api_per_ip,
+                )
+                .await?;
+            } else {
+                current_session(call).await?;
+            }
+            with_client_token(call, provider, &request).await?
+        }
     };
     Ok(Reply::bytes(
         answer.status,
@@ -87,47 +104,24 @@ async fn with_session_token(
     send(call, request, &record.access_token, record.mac_key.as_ref()).await
 }
 
-/// Sends `request` with the app's client-credentials token, from the KV cache or fresh; after a
-/// `401` the cached token is dropped and a fresh one tried once.
+/// Sends `request` with the app's client-credentials token (held by its Durable Object); after a
+/// `401` the object is told which token was refused, and the call is sent once more if it hands
+/// out another (it replaces a refused token at most every `REPLACE_FLOOR` seconds).
 async fn with_client_token(
     call: &Call<'_>,
     provider: &Provider,
     request: &HttpRequest,
 ) -> Result<HttpResponse, WorkerError> {
-    let cache = ClientTokenCache::new(call.env, &call.config.session_key)?;
-    let token = match cache.load(&provider.name, call.now).await? {
-        Some(token) => token,
-        None => client_token(call, provider, &cache).await?,
-    };
+    let token = client_tokens::token(call.env, provider, None).await?;
     let answer = send(call, request, &token.access_token, token.mac_key.as_ref()).await?;
     if answer.status != 401 {
         return Ok(answer);
     }
-    cache.forget(&provider.name).await?;
-    let token = client_token(call, provider, &cache).await?;
-    send(call, request, &token.access_token, token.mac_key.as_ref()).await
-}
-
-/// A fresh client-credentials token (RFC 6749 §4.4), cached.
-async fn client_token(
-    call: &Call<'_>,
-    provider: &Provider,
-    cache: &ClientTokenCache<'_>,
-) -> Result<ClientToken, WorkerError> {
-    let request = signed_token_request(
-        &provider.config,
-        &provider.client_secret,
-        &Grant::ClientCredentials,
-        &serde_json::Map::new(),
-        &call.request_context()?,
-    );
-    let tokens = parse_token_response(
-        &provider.config,
-        &upstream::send(&request, call.config.upstream_timeout).await?,
-    )?;
-    let token = ClientToken::new(tokens, call.now);
-    cache.save(&provider.name, &token, call.now).await?;
-    Ok(token)
+    let next = client_tokens::token(call.env, provider, Some(&token.access_token)).await?;
+    if next.access_token == token.access_token {
+        return Ok(answer); // not replaced (too soon): the API's 401 stands
+    }
+    send(call, request, &next.access_token, next.mac_key.as_ref()).await
 }
 
 /// Sends `request` with the token attached (a fresh signature each time).

@@ -2,7 +2,9 @@
 //! e.g. the plain SSO service). The Worker forwards only the username and password; the
 //! provider's refusal comes back as `registration_failed` with its status and its error.
 //!
-//! The request and the reading of the answer are [`oauth_edge_shared::register`].
+//! The request and the reading of the answer are [`oauth_edge_shared::register`]. Attempts are
+//! counted per user name and per client address like `/auth/password`'s (a script could otherwise
+//! enumerate taken names through the provider's `409`).
 use oauth_edge_shared::register::{
     parse_registration_response, registration_request, RegistrationRefused,
 };
@@ -34,6 +36,7 @@ pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
             "`username` and `password` must not be empty".into(),
         ));
     }
+    super::count_login_attempt(call, &provider.name, body.username.trim()).await?;
     let answer = upstream::send(&request, call.config.upstream_timeout).await?;
     parse_registration_response(&provider.config, &answer)?;
     Ok(Reply::json(201, json!({"registered": true})))

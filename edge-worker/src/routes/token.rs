@@ -38,7 +38,7 @@ async fn exchange(call: &Call<'_>) -> Result<Reply, WorkerError> {
     }
     let tx = call
         .cookie(cookies::TX)
-        .and_then(|sealed| transaction::open(&call.config.session_key, sealed, call.now))
+        .and_then(|sealed| transaction::open(&call.config.keys, sealed, call.now))
         .ok_or(WorkerError::NoTransaction)?;
     let provider = call.config.provider(Some(&tx.provider))?;
     tx.check_code(

@@ -225,14 +225,16 @@ mod tests {
             &ClientSecret::new("654secretnx4"),
             &Grant::AuthorizationCode {
                 code: &AuthorizationCode::new("APA91bFdV3CWmJpMors50gWwQqtmmwxYKpyy1"),
-                code_verifier: Some("ignored"),
+                code_verifier: Some("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
             },
             &Map::new(),
             &ctx(),
         );
+        // The document's fields, plus PKCE's `code_verifier` (issue 6, finding 10): document 000
+        // does not forbid other parameters, so it is sent in case the provider checks it.
         assert_eq!(
             body(&req.body),
-            r#"{"grant_type":"authorization_code","code":"APA91bFdV3CWmJpMors50gWwQqtmmwxYKpyy1","redirect_uri":"https://www.myawesomewebsite.com/login","authentication":"anonymous","merchantId":777777,"scope":"user_read user_write account_read account_write","client_id":"3FTmkQuXBnotarealcklientIDFCO9PREEnj_WHaK","client_secret":"654secretnx4"}"#
+            r#"{"grant_type":"authorization_code","code":"APA91bFdV3CWmJpMors50gWwQqtmmwxYKpyy1","redirect_uri":"https://www.myawesomewebsite.com/login","code_verifier":"dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk","authentication":"anonymous","merchantId":777777,"scope":"user_read user_write account_read account_write","client_id":"3FTmkQuXBnotarealcklientIDFCO9PREEnj_WHaK","client_secret":"654secretnx4"}"#
         );
         let set = parse_token_response(
             &p,
@@ -258,12 +260,13 @@ mod tests {
             err.provider_error().unwrap().error_description.as_deref(),
             Some("Bad password")
         );
-        // The document's authorization request (000), with our state.
+        // The document's authorization request (000), with our state, then the PKCE challenge.
         assert_eq!(
-            authorization_url_for(&p, None, "s1", "unused"),
+            authorization_url_for(&p, None, "s1", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
             "https://myawesomesite.myguestaccount.com/guest/accountlogin?response_type=code\
              &client_id=3FTmkQuXBnotarealcklientIDFCO9PREEnj_WHaK&redirect_uri=https%3A%2F%2Fwww.myawesomewebsite.com%2Flogin\
-             &scope=user_read+user_write+account_read+account_write&state=s1"
+             &scope=user_read+user_write+account_read+account_write&state=s1\
+             &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256"
         );
     }
 
@@ -311,9 +314,11 @@ mod tests {
     #[test]
     fn paysera_wire_format_is_the_documents() {
         let p = paysera();
+        // The document's URL, then PKCE (issue 6, finding 10: document 003 does not forbid
+        // other parameters, so the challenge is sent in case the provider checks it).
         assert_eq!(
-            authorization_url_for(&p, None, "iQZMRnQCtm", "unused"),
-            "https://www.paysera.com/frontend/oauth?response_type=code&client_id=wkVd93h2uS&redirect_uri=http%3A%2F%2Flocalhost%2Fabc&state=iQZMRnQCtm"
+            authorization_url_for(&p, None, "iQZMRnQCtm", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
+            "https://www.paysera.com/frontend/oauth?response_type=code&client_id=wkVd93h2uS&redirect_uri=http%3A%2F%2Flocalhost%2Fabc&state=iQZMRnQCtm&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256"
         );
         assert!(authorization_url_for(&p, Some("lt"), "s", "")
             .starts_with("https://www.paysera.com/frontend/lt/oauth?"));
@@ -335,7 +340,8 @@ mod tests {
             &secret,
             &Grant::AuthorizationCode {
                 code: &AuthorizationCode::new("SplxlOBeZQQYbYS6WxSbIA"),
-                code_verifier: Some("v"),
+                // Without a verifier: the document's published signature covers its own body.
+                code_verifier: None,
             },
             &Map::new(),
             &ctx,

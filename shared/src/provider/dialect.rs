@@ -102,9 +102,30 @@ pub enum Delivery {
         refresh_token: String,
         /// The absolute expiry's parameter (UNIX seconds).
         expires_at: String,
-        /// The user id's parameter (kept as user information under the same name).
+        /// The user id's parameter (kept as user information under the same name, once the
+        /// provider has confirmed it).
         user_id: String,
+        /// How the Worker confirms the delivered tokens with the provider before it believes
+        /// them: anyone can type tokens into a redirect URL.
+        #[serde(default)]
+        verify: TokenCheck,
     },
+}
+
+/// How tokens that arrived in a redirect (from the browser, so from anyone) are confirmed with
+/// the provider before a session is made of them (issue 6, finding 3). See
+/// [`crate::token::delivered`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenCheck {
+    /// A refresh grant with the delivered refresh token and the claimed user (the dialect's
+    /// `refresh_params_from_user`): the provider's success proves both that the token is real
+    /// and that it is that user's. Its answer becomes the session's tokens.
+    #[default]
+    Refresh,
+    /// A userinfo request with the delivered access token: the user is what the provider says,
+    /// the claimed user id is ignored.
+    Userinfo,
 }
 
 impl Default for Delivery {

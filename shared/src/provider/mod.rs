@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 pub use dialect::{
     BodyEncoding, ClientAuth, Delivery, Dialect, ErrorFields, Expiry, GrantNames, Revocation,
-    SuccessSignal,
+    SuccessSignal, TokenCheck,
 };
 
 /// One provider as this app is registered with it.
@@ -85,6 +85,12 @@ pub struct ApiProxy {
     /// Whose token to attach: the user's session (default) or a client-credentials token.
     #[serde(default)]
     pub token: ApiToken,
+    /// Whether callers without a session of this app may use it (only meaningful with
+    /// `client_credentials`: the app's own token then serves anyone, so the Worker rate-limits
+    /// such calls per client address). Off by default: a client-credentials route needs a valid
+    /// session too (issue 6, finding 1).
+    #[serde(default)]
+    pub anonymous: bool,
 }
 
 fn default_methods() -> Vec<String> {

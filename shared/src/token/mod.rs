@@ -1,5 +1,6 @@
 //! The token endpoint: requests ([RFC 6749 §4.1.3](https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3),
 //! [§6](https://www.rfc-editor.org/rfc/rfc6749#section-6)) and responses (§5.1, §5.2).
+pub mod delivered;
 mod request;
 mod response;
 

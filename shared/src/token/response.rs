@@ -240,6 +240,7 @@ pub fn parse_redirect_tokens(
         refresh_token,
         expires_at,
         user_id,
+        ..
     } = &provider.dialect.delivery
     else {
         return Err(TokenError::InvalidField { field: "delivery" });
@@ -516,6 +517,7 @@ mod tests {
             refresh_token: "refresh_token".into(),
             expires_at: "expiration".into(),
             user_id: "user_id".into(),
+            verify: Default::default(),
         };
         let (set, user) = parse_redirect_tokens(
             &p,

@@ -8,8 +8,10 @@
 //! | `SESSION_TTL_SECONDS` | var, at least 60 (the KV minimum) | 30 days |
 //! | `UPSTREAM_TIMEOUT_MS` | var: how long a call to a provider (headers and body) may take, 100..=12000 (below the 15 s a refresh waits for another) | 10000 |
 //! | `PROVIDERS` | var: JSON text or an object, name → provider entry (a built-in `profile` and the keys merged over it, see `oauth_edge_shared::provider::catalog`); the first is the default | required |
-//! | `SESSION_KEY` | secret: base64 of 32 bytes, the AES-256-GCM key for cookies and KV | required |
+//! | `SESSION_KEY` | secret: base64 of 32 bytes, the root key of every sealed cookie and stored value | required |
+//! | `SESSION_KEY_PREVIOUS` | secret: the key `SESSION_KEY` replaced, during a rotation (opens, never seals) | none |
 //! | `CLIENT_SECRET_<NAME>` | secret per provider (name upper-cased, `-` → `_`) | required unless `client_auth` is `none` |
+//! | `AUTH_BODY_LIMIT_BYTES`, `API_BODY_LIMIT_BYTES`, `RATE_LIMITS` | see [`limits`] | |
 //!
 //! Parsing is pure ([`Config::parse`] takes a lookup function), so it is unit-tested natively; the
 //! Worker's `env` is read in [`Config::from_env`].
@@ -25,7 +27,10 @@ use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use crate::error::WorkerError;
-use crate::seal::SealKey;
+use crate::seal::Keyring;
+
+pub(crate) mod limits;
+pub(crate) use limits::Limits;
 
 /// The default `AUTH_PREFIX`.
 pub(crate) const DEFAULT_PREFIX: &str = "/auth";
@@ -56,8 +61,10 @@ pub(crate) struct Config {
     pub(crate) upstream_timeout: Duration,
     /// The configured providers, in configuration order (the first is the default).
     pub(crate) providers: Vec<Provider>,
-    /// The sealing key.
-    pub(crate) session_key: SealKey,
+    /// The sealing keys (`SESSION_KEY`, and `SESSION_KEY_PREVIOUS` during a rotation).
+    pub(crate) keys: Keyring,
+    /// Body sizes and attempt rates.
+    pub(crate) limits: Limits,
 }
 
 /// One provider with this Worker's credentials for it.
@@ -86,7 +93,8 @@ impl Config {
         let allowed_origins = parse_origins(lookup("ALLOWED_ORIGINS"))?;
         let session_ttl = parse_ttl(lookup("SESSION_TTL_SECONDS"))?;
         let upstream_timeout = parse_timeout(lookup("UPSTREAM_TIMEOUT_MS"))?;
-        let session_key = parse_key(lookup("SESSION_KEY"))?;
+        let keys = parse_keys(lookup("SESSION_KEY"), lookup("SESSION_KEY_PREVIOUS"))?;
+        let limits = Limits::parse(&lookup)?;
         let providers = parse_providers(lookup("PROVIDERS"), &lookup)?;
         for p in &providers {
             check_provider(p, &auth_prefix)?;
@@ -98,7 +106,8 @@ impl Config {
             session_ttl,
             upstream_timeout,
             providers,
-            session_key,
+            keys,
+            limits,
         })
     }
 
@@ -170,8 +179,19 @@ fn parse_origins(value: Option<String>) -> Result<Vec<String>, WorkerError> {
         .map(|o| {
             let origin = o.trim_end_matches('/');
             match origin.split_once("://") {
-                Some(("http" | "https", host)) if !host.is_empty() && !host.contains('/') => {
+                Some(("https", host)) if !host.is_empty() && !host.contains('/') => {
                     Ok(origin.to_ascii_lowercase())
+                }
+                // Plain http only for a development server on this machine: on any other host a
+                // network attacker could serve script from that origin (issue 6, finding 9).
+                Some(("http", host)) if is_loopback(host) => Ok(origin.to_ascii_lowercase()),
+                Some(("http", host)) if !host.is_empty() && !host.contains('/') => {
+                    Err(config_error(
+                        "ALLOWED_ORIGINS",
+                        format!(
+                            "`{o}` is plain http on a host other than localhost, 127.0.0.1 or [::1]: use https"
+                        ),
+                    ))
                 }
                 _ => Err(config_error(
                     "ALLOWED_ORIGINS",
@@ -180,6 +200,16 @@ fn parse_origins(value: Option<String>) -> Result<Vec<String>, WorkerError> {
             }
         })
         .collect()
+}
+
+/// Whether `host` (an origin's `host[:port]`) is a loopback name or address.
+fn is_loopback(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split_once(']').map_or(v6, |(addr, _)| addr),
+        None => host.split_once(':').map_or(host, |(name, _)| name),
+    };
+    let name = name.to_ascii_lowercase();
+    name == "localhost" || name == "::1" || name == "127.0.0.1"
 }
 
 fn parse_ttl(value: Option<String>) -> Result<u64, WorkerError> {
@@ -212,20 +242,37 @@ fn parse_timeout(value: Option<String>) -> Result<Duration, WorkerError> {
     }
 }
 
-fn parse_key(value: Option<String>) -> Result<SealKey, WorkerError> {
-    let value = value.ok_or_else(|| {
+/// The keyring: `SESSION_KEY` seals and opens; `SESSION_KEY_PREVIOUS`, while a rotation runs,
+/// only opens (see `seal`).
+fn parse_keys(current: Option<String>, previous: Option<String>) -> Result<Keyring, WorkerError> {
+    let current = current.ok_or_else(|| {
         config_error(
             "SESSION_KEY",
             "is not set (a secret: base64 of 32 random bytes, e.g. `openssl rand -base64 32`)",
         )
     })?;
+    let current = parse_key("SESSION_KEY", &current)?;
+    let previous = match previous.filter(|p| !p.trim().is_empty()) {
+        Some(p) => Some(parse_key("SESSION_KEY_PREVIOUS", &p)?),
+        None => None,
+    };
+    if previous == Some(current) {
+        return Err(config_error(
+            "SESSION_KEY_PREVIOUS",
+            "equals SESSION_KEY: remove it, or set SESSION_KEY to the new key",
+        ));
+    }
+    Ok(Keyring::new(current, previous))
+}
+
+fn parse_key(name: &str, value: &str) -> Result<[u8; 32], WorkerError> {
     let text = value.trim();
     let bytes = oauth_edge_shared::b64::std_decode(text)
         .or_else(|| oauth_edge_shared::b64::url_decode(text.trim_end_matches('=')));
     match bytes.as_deref().map(<[u8; 32]>::try_from) {
-        Some(Ok(key)) => Ok(SealKey::new(key)),
+        Some(Ok(key)) => Ok(key),
         _ => Err(config_error(
-            "SESSION_KEY",
+            name,
             "must be base64 of exactly 32 bytes (e.g. `openssl rand -base64 32`)",
         )),
     }
@@ -465,6 +512,15 @@ mod tests {
             with("ALLOWED_ORIGINS", "https://a.example/path"),
             "ALLOWED_ORIGINS"
         );
+        // Issue 6, finding 9: plain http only for loopback development servers.
+        for bad in [
+            "http://app.example",
+            "http://192.168.1.2:5173",
+            "http://localhost.evil.example",
+            "http://127.0.0.1.evil.example",
+        ] {
+            assert_eq!(with("ALLOWED_ORIGINS", bad), "ALLOWED_ORIGINS", "{bad}");
+        }
         assert_eq!(with("SESSION_TTL_SECONDS", "10"), "SESSION_TTL_SECONDS");
         assert_eq!(with("SESSION_TTL_SECONDS", "1d"), "SESSION_TTL_SECONDS");
         for bad in ["99", "60001", "5s", "1.5", "-1", "1e4"] {
@@ -472,6 +528,21 @@ mod tests {
                 with("UPSTREAM_TIMEOUT_MS", bad),
                 "UPSTREAM_TIMEOUT_MS",
                 "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn loopback_http_origins_are_allowed() {
+        for ok in [
+            "http://localhost:5173",
+            "http://127.0.0.1",
+            "http://[::1]:8080",
+            "http://LOCALHOST",
+        ] {
+            assert_eq!(
+                parse_origins(Some(ok.into())).unwrap(),
+                [ok.to_ascii_lowercase()]
             );
         }
     }
@@ -497,7 +568,22 @@ mod tests {
     #[test]
     fn url_safe_key_is_accepted() {
         let key = oauth_edge_shared::b64::url_encode(&[0xfb; 32]);
-        assert!(parse_key(Some(key)).is_ok());
+        assert!(parse_key("SESSION_KEY", &key).is_ok());
+    }
+
+    #[test]
+    fn a_previous_key_opens_during_a_rotation() {
+        let old = oauth_edge_shared::b64::url_encode(&[1; 32]);
+        let new = oauth_edge_shared::b64::url_encode(&[2; 32]);
+        let before = parse_keys(Some(old.clone()), None).unwrap();
+        let sealed = crate::seal::seal(&before, crate::seal::Purpose::Session, "k", b"v", [0; 12]);
+        let during = parse_keys(Some(new.clone()), Some(old.clone())).unwrap();
+        assert!(crate::seal::open(&during, crate::seal::Purpose::Session, "k", &sealed).is_some());
+        assert!(parse_keys(Some(new.clone()), Some(" ".into())).is_ok());
+        let same = parse_keys(Some(new.clone()), Some(new)).unwrap_err();
+        assert_eq!(config_key(same), "SESSION_KEY_PREVIOUS");
+        let bad = parse_keys(Some(old), Some("short".into())).unwrap_err();
+        assert_eq!(config_key(bad), "SESSION_KEY_PREVIOUS");
     }
 
     #[test]
@@ -561,7 +647,8 @@ mod tests {
         let err = parse(&env(&[("PROVIDERS", p), ("SESSION_KEY", KEY)]))
             .err()
             .unwrap();
-        assert!(err.message().contains("twice"), "{}", err.message());
+        let detail = err.log_detail().unwrap();
+        assert!(detail.contains("twice"), "{detail}");
     }
 
     #[test]
@@ -578,7 +665,10 @@ mod tests {
             "https://app.example",
         ] {
             let err = parse_providers_json(entry(bad)).err().unwrap();
-            assert!(err.message().contains("/auth/callback/sso"), "{bad}");
+            assert!(
+                err.log_detail().unwrap().contains("/auth/callback/sso"),
+                "{bad}"
+            );
         }
     }
 
@@ -597,7 +687,8 @@ mod tests {
         let err = parse_providers_json(entry(serde_json::json!(["get"])))
             .err()
             .unwrap();
-        assert!(err.message().contains("`get`"), "{}", err.message());
+        let detail = err.log_detail().unwrap();
+        assert!(detail.contains("`get`"), "{detail}");
         assert!(parse_providers_json(entry(serde_json::json!(["TRACE"]))).is_err());
     }
 
