@@ -99,7 +99,12 @@ export type WorkerErrorCode =
   | "registration_failed"
   | "registration_unavailable"
   | "method_not_allowed"
-  | "bad_path";
+  | "bad_path"
+  | "provider_mismatch"
+  | "not_found"
+  | "internal_error"
+  | "body_too_large"
+  | "rate_limited";
 
 /** RFC 6749 §4.1.2.1 codes of a provider's error redirect (the error's `code` is the provider's own). */
 export type AuthorizationErrorCode =

@@ -3,14 +3,16 @@
 // the app's page (or the browser, for navigations) would send them; the sealing format to read
 // and plant KV values.
 import assert from "node:assert/strict";
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { Miniflare } from "miniflare";
 
 import { signIn } from "../../tests/providers/helpers.mjs";
+import { captureMiniflare, rememberBindings, rememberSecret } from "../../tests/support/log-ledger.mjs";
 import { pkcePair } from "../../tests/support/oauth-http.mjs";
 
 export { pkcePair, signIn };
@@ -23,22 +25,51 @@ export const EVIL = "https://evil.example";
 export const TX = "__Host-oauth-edge-tx";
 export const SESSION = "__Host-oauth-edge-session";
 
+/** The built Worker's directory (OAUTH_EDGE_WORKER_BUILD runs the suites against another build). */
+export const WORKER_BUILD = process.env.OAUTH_EDGE_WORKER_BUILD ? resolve(process.env.OAUTH_EDGE_WORKER_BUILD) : BUILD;
+
 /**
- * Starts the Worker with `bindings` (PROVIDERS as an object; SESSION_KEY and ALLOWED_ORIGINS are
- * added). Returns request helpers bound to it.
+ * Miniflare options for the built Worker as wrangler.toml deploys it: KV `SESSIONS`, the Durable
+ * Objects (SQLite-backed, persisted to a fresh temporary directory: an alarm firing on in-memory
+ * DO storage has crashed workerd) and `bindings`. `cleanup()` removes the directory.
  */
-export async function startWorker(bindings) {
-  assert.ok(existsSync(join(BUILD, "index.js")), "edge-worker/build/index.js is missing: run scripts/build-worker.sh first");
-  const sessionKey = randomBytes(32);
-  const mf = new Miniflare({
+export function workerOptions(bindings) {
+  assert.ok(existsSync(join(WORKER_BUILD, "index.js")), `${WORKER_BUILD}/index.js is missing: run scripts/build-worker.sh first`);
+  const persist = mkdtempSync(join(tmpdir(), "oauth-edge-do-"));
+  const options = {
     modules: true,
-    scriptPath: join(BUILD, "index.js"),
-    modulesRoot: BUILD,
+    scriptPath: join(WORKER_BUILD, "index.js"),
+    modulesRoot: WORKER_BUILD,
     modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
     compatibilityDate: "2026-04-01",
     kvNamespaces: ["SESSIONS"],
-    bindings: { SESSION_KEY: sessionKey.toString("base64"), ALLOWED_ORIGINS: OTHER, ...bindings },
-  });
+    durableObjects: {
+      RATE_LIMITER: { className: "RateLimiter", useSQLite: true },
+      CLIENT_TOKENS: { className: "ClientTokens", useSQLite: true },
+    },
+    durableObjectsPersist: persist,
+    bindings,
+    // The Worker's console output goes to the log ledger (tests/logs/no-secrets.check.mjs).
+    handleRuntimeStdio: captureMiniflare,
+  };
+  rememberBindings(bindings);
+  // An older build (OAUTH_EDGE_WORKER_BUILD, to show a test failing before its fix) has no objects.
+  if (!readFileSync(join(WORKER_BUILD, "index.js"), "utf8").includes("RateLimiter")) {
+    delete options.durableObjects;
+    delete options.durableObjectsPersist;
+  }
+  return { options, cleanup: () => rmSync(persist, { recursive: true, force: true }) };
+}
+
+/**
+ * Starts the Worker with `bindings` (PROVIDERS as an object; SESSION_KEY and ALLOWED_ORIGINS are
+ * added; `sessionKey` is the raw 32-byte key, `kvPersist` a directory to keep KV in, so that two
+ * Workers in turn can share it). Returns request helpers bound to it.
+ */
+export async function startWorker(bindings, { sessionKey = randomBytes(32), kvPersist } = {}) {
+  const { options, cleanup } = workerOptions({ SESSION_KEY: sessionKey.toString("base64"), ALLOWED_ORIGINS: OTHER, ...bindings });
+  if (kvPersist) options.kvPersist = kvPersist;
+  const mf = new Miniflare(options);
   const kv = await mf.getKVNamespace("SESSIONS");
 
   /** A request as the app's page sends it (custom header, own Origin, JSON), or as told. */
@@ -48,6 +79,7 @@ export async function startWorker(bindings) {
     if (origin) h.Origin = origin;
     if (cookie) h.Cookie = cookie;
     if (body !== undefined && !h["Content-Type"]) h["Content-Type"] = "application/json";
+    rememberRequest(body);
     const res = await mf.dispatchFetch(path.startsWith("http") ? path : `${APP}${path}`, {
       method,
       headers: h,
@@ -102,18 +134,24 @@ export async function startWorker(bindings) {
 
   async function record(kvKey) {
     const sealed = await kv.get(kvKey);
-    return sealed === null ? null : open(sealed, sessionKey, SESSION_AAD);
+    const rec = sealed === null ? null : open(sealed, sessionKey, PURPOSE.session, kvKey);
+    rememberSecret("refresh_token", rec?.refresh_token);
+    rememberSecret("access_token", rec?.access_token);
+    return rec;
   }
 
   async function plantSession(rec) {
     const id = randomBytes(32).toString("base64url");
-    await kv.put(kvKeyOf(id), seal(rec, sessionKey, SESSION_AAD));
+    await kv.put(kvKeyOf(id), seal(rec, sessionKey, PURPOSE.session, kvKeyOf(id)));
     return { id, cookie: `${SESSION}=${id}`, kvKey: kvKeyOf(id) };
   }
 
   return {
     mf, kv, sessionKey, call, navigate, api, begin, codeLogin, session, record, plantSession,
-    close: () => mf.dispose(),
+    close: async () => {
+      await mf.dispose();
+      cleanup();
+    },
   };
 }
 
@@ -125,7 +163,24 @@ export async function answer(res) {
   } catch {
     json = undefined;
   }
-  return { status: res.status, headers: res.headers, json, text, cookies: setCookies(res) };
+  const cookies = setCookies(res);
+  rememberSecret("access_token", json?.access_token);
+  for (const [name, c] of Object.entries(cookies)) rememberSecret(`cookie ${name}`, c.value);
+  return { status: res.status, headers: res.headers, json, text, cookies };
+}
+
+/** Remembers the secrets in a request body the tests send (tests/support/log-ledger.mjs). */
+export function rememberRequest(body) {
+  let b = body;
+  if (typeof b === "string") {
+    try {
+      b = JSON.parse(b);
+    } catch {
+      return;
+    }
+  }
+  if (!b || typeof b !== "object") return;
+  for (const k of ["code", "code_verifier", "state", "username", "password"]) rememberSecret(k, b[k]);
 }
 
 /** Set-Cookie lines by cookie name: { value, attrs (lower-cased), line }. */
@@ -154,25 +209,39 @@ export function kvKeyOf(sessionId) {
   return `session:${createHash("sha256").update(sessionId).digest("base64url")}`;
 }
 
-// The sealing format (edge-worker/src/seal.rs): base64url(nonce[12] ‖ ciphertext ‖ tag[16]),
-// AES-256-GCM, associated data = the purpose.
-export const SESSION_AAD = Buffer.from("oauth-edge/session/v1");
-export const CLIENT_TOKEN_AAD = Buffer.from("oauth-edge/client-token/v1");
+// The sealing format (edge-worker/src/seal.rs), written here independently from its description:
+// base64url(0x02 ‖ key id[4] ‖ nonce[12] ‖ ciphertext ‖ tag[16]), AES-256-GCM under a subkey per
+// purpose (HKDF-SHA-256, salt "oauth-edge seal", info = the purpose label), associated data =
+// label ‖ 0 ‖ location ‖ 0 ‖ the 5 header bytes.
+export const PURPOSE = {
+  session: "oauth-edge/session/v2",
+  tx: "oauth-edge/tx/v2",
+  clientToken: "oauth-edge/client-token/v2",
+};
+const SALT = Buffer.from("oauth-edge seal");
+const derive = (root, info, length) => Buffer.from(hkdfSync("sha256", root, SALT, Buffer.from(info), length));
+export const keyId = (root) => derive(root, "oauth-edge/key-id", 4);
+const aadOf = (label, location, header) =>
+  Buffer.concat([Buffer.from(label), Buffer.from([0]), Buffer.from(location), Buffer.from([0]), header]);
 
-export function open(sealed, key, aad) {
+export function open(sealed, root, label, location) {
   const bytes = Buffer.from(sealed, "base64url");
-  const d = createDecipheriv("aes-256-gcm", key, bytes.subarray(0, 12));
-  d.setAAD(aad);
+  assert.equal(bytes[0], 2, "sealed value version");
+  const header = bytes.subarray(0, 5);
+  assert.deepEqual(header.subarray(1), keyId(root), "sealed under another key");
+  const d = createDecipheriv("aes-256-gcm", derive(root, label, 32), bytes.subarray(5, 17));
+  d.setAAD(aadOf(label, location, header));
   d.setAuthTag(bytes.subarray(bytes.length - 16));
-  return JSON.parse(Buffer.concat([d.update(bytes.subarray(12, bytes.length - 16)), d.final()]).toString());
+  return JSON.parse(Buffer.concat([d.update(bytes.subarray(17, bytes.length - 16)), d.final()]).toString());
 }
 
-export function seal(value, key, aad) {
+export function seal(value, root, label, location) {
+  const header = Buffer.concat([Buffer.from([2]), keyId(root)]);
   const nonce = randomBytes(12);
-  const c = createCipheriv("aes-256-gcm", key, nonce);
-  c.setAAD(aad);
+  const c = createCipheriv("aes-256-gcm", derive(root, label, 32), nonce);
+  c.setAAD(aadOf(label, location, header));
   const body = Buffer.concat([c.update(JSON.stringify(value)), c.final()]);
-  return Buffer.concat([nonce, body, c.getAuthTag()]).toString("base64url");
+  return Buffer.concat([header, nonce, body, c.getAuthTag()]).toString("base64url");
 }
 
 export async function emulatorHook(emulator, pathAndQuery, method = "POST") {

@@ -9,7 +9,7 @@ import { after, before, describe, test } from "node:test";
 
 import { startPayoutId } from "../../tests/providers/payoutid.mjs";
 import {
-  APP, CLIENT_TOKEN_AAD, SESSION, emulatorHook, maxAge, nowSec, open, signIn, startWorker,
+  APP, SESSION, emulatorHook, maxAge, nowSec, signIn, startWorker,
 } from "./helpers.mjs";
 
 const CLIENT_ID = "payout-client";
@@ -41,7 +41,12 @@ before(async () => {
       payout: entry("sandbox"),
       "payout-live": entry("production"),
       "payout-app": entry("sandbox", { token: "client_credentials" }),
+      "payout-public": entry("sandbox", { token: "client_credentials", anonymous: true }),
+      "payout-flood": entry("sandbox", { token: "client_credentials" }),
     },
+    CLIENT_SECRET_PAYOUT_PUBLIC: CLIENT_SECRET,
+    CLIENT_SECRET_PAYOUT_FLOOD: CLIENT_SECRET,
+    RATE_LIMITS: JSON.stringify({ anonymous_api_per_ip: { max: 3, window_seconds: 60 } }),
     CLIENT_SECRET_PAYOUT: CLIENT_SECRET,
     CLIENT_SECRET_PAYOUT_LIVE: CLIENT_SECRET,
     CLIENT_SECRET_PAYOUT_APP: CLIENT_SECRET,
@@ -122,42 +127,69 @@ describe("PayoutID", () => {
     assert.equal(user.json.user.username, "rotor");
   });
 
-  test("client credentials: no session needed, one token request for two calls, cached sealed in KV", async () => {
+  // Issue 6, finding 1: the app's own token served anyone who sent the CSRF header.
+  test("client credentials: a session of this app is required; without one nothing reaches the provider", async () => {
     const before = (await stats(sandbox)).token.by_grant.client_credentials ?? 0;
-    const t0 = nowSec();
+    for (const cookie of [undefined, `${SESSION}=${"A".repeat(43)}`]) {
+      const res = await w.api("/api/payout-app/rates", { cookie });
+      assert.equal(res.status, 401, res.text);
+      assert.equal(res.json.code, "no_session");
+    }
+    assert.equal((await stats(sandbox)).token.by_grant.client_credentials ?? 0, before);
+  });
+
+  test("client credentials: with a session, one token request for two calls, held by the Durable Object (nothing in KV)", async () => {
+    const s = await w.codeLogin({ provider: "payout", username: "ccuser", codeParam: "authorization_code" });
+    const before = (await stats(sandbox)).token.by_grant.client_credentials ?? 0;
     for (let i = 0; i < 2; i++) {
-      const res = await w.api("/api/payout-app/rates");
+      const res = await w.api("/api/payout-app/rates", { cookie: s.cookie });
       assert.equal(res.status, 200, res.text);
       assert.equal(res.json.token_kind, "client");
       assert.equal(res.json.environment, "sandbox");
       assert.equal(res.headers.get("cache-control"), "no-store");
     }
     assert.equal((await stats(sandbox)).token.by_grant.client_credentials, before + 1);
-
-    const sealed = await w.kv.get("cc:payout-app");
-    assert.ok(sealed, "cc:payout-app is not in KV");
-    assert.throws(() => JSON.parse(sealed));
-    const cached = open(sealed, w.sessionKey, CLIENT_TOKEN_AAD);
-    assert.ok(!sealed.includes(cached.access_token));
-    assert.equal(cached.mac_key, null);
-    const { keys: [meta] } = await w.kv.list({ prefix: "cc:payout-app" });
-    assert.ok(Math.abs(meta.expiration - (t0 + 3600 - 60)) <= 30, `cached for ${meta.expiration - t0} s`);
-
+    assert.deepEqual((await w.kv.list({ prefix: "cc:" })).keys, []);
     // A user's endpoint refuses an app token: the API's 403 is passed back.
-    const user = await w.api("/api/payout-app/user");
+    const user = await w.api("/api/payout-app/user", { cookie: s.cookie });
     assert.equal(user.status, 403);
     assert.equal(user.json.error, "insufficient_scope");
   });
 
-  test("client credentials: a token the API refuses is dropped and a fresh one tried once", async () => {
-    await w.api("/api/payout-app/rates"); // make sure one is cached
-    const before = (await stats(sandbox)).token.by_grant.client_credentials ?? 0;
-    const cachedBefore = open(await w.kv.get("cc:payout-app"), w.sessionKey, CLIENT_TOKEN_AAD);
+  // Issue 6, finding 1: each upstream 401 used to drop the shared token and fetch another, and two
+  // first calls each fetched one.
+  test("client credentials: one fetch for concurrent first calls; refusals replace the token at most once per REPLACE_FLOOR (10 s)", async () => {
+    const s = await w.codeLogin({ provider: "payout", username: "ccflood", codeParam: "authorization_code" });
+    const count = async () => (await stats(sandbox)).token.by_grant.client_credentials ?? 0;
+    const calls = (n) => Promise.all(Array.from({ length: n }, () => w.api("/api/payout-flood/rates", { cookie: s.cookie })));
+    const c0 = await count();
+    const firsts = await calls(8);
+    assert.deepEqual(firsts.map((r) => r.status), Array(8).fill(200));
+    assert.equal(await count(), c0 + 1, "concurrent first calls: single flight");
+    const t0 = Date.now();
     await emulatorHook(sandbox, "/__test/revoke-all");
-    const res = await w.api("/api/payout-app/rates");
-    assert.equal(res.status, 200, res.text);
-    assert.equal((await stats(sandbox)).token.by_grant.client_credentials, before + 1);
-    const cachedAfter = open(await w.kv.get("cc:payout-app"), w.sessionKey, CLIENT_TOKEN_AAD);
-    assert.notEqual(cachedAfter.access_token, cachedBefore.access_token);
+    const flood = await calls(8);
+    assert.ok(Date.now() - t0 < 9000, "the flood took too long for this test to mean anything");
+    assert.deepEqual(flood.map((r) => r.status), Array(8).fill(401), "within the floor the API's 401 stands");
+    assert.equal(await count(), c0 + 1, "no token fetched for refusals within the floor");
+    await new Promise((r) => setTimeout(r, 10_500));
+    const later = await calls(4);
+    assert.deepEqual(later.map((r) => r.status), Array(4).fill(200));
+    assert.equal(await count(), c0 + 2, "after the floor: replaced exactly once");
+  });
+
+  test("client credentials opened to anonymous callers: rate-limited per client address (429 + Retry-After)", async () => {
+    const ip = (n) => ({ "CF-Connecting-IP": `203.0.113.${n}` });
+    for (let i = 0; i < 3; i++) {
+      const res = await w.api("/api/payout-public/rates", { headers: ip(7) });
+      assert.equal(res.status, 200, res.text);
+    }
+    const over = await w.api("/api/payout-public/rates", { headers: ip(7) });
+    assert.equal(over.status, 429, over.text);
+    assert.equal(over.json.code, "rate_limited");
+    assert.ok(Number(over.headers.get("retry-after")) >= 1);
+    assert.equal(over.headers.get("x-oauth-edge-error"), "1");
+    // Another address has its own count.
+    assert.equal((await w.api("/api/payout-public/rates", { headers: ip(8) })).status, 200);
   });
 });

@@ -77,13 +77,15 @@ describe("plain SSO", () => {
     assertCleared(res.cookies[TX], TX);
     const s = w.session(res);
     const rec = await w.record(s.kvKey);
-    assert.equal(rec.access_token, accessToken);
+    // The delivered tokens were confirmed with a refresh (issue 6, finding 3): the session holds
+    // the provider's answer, with the refresh token that "stays the same".
+    assert.notEqual(rec.access_token, accessToken);
     assert.equal(rec.refresh_token, refreshToken);
     assert.equal(rec.user.user_id, "john");
 
     const view = await w.call("/auth/session", { cookie: s.cookie });
     assert.equal(view.status, 200, view.text);
-    assert.equal(view.json.access_token, accessToken);
+    assert.equal(view.json.access_token, rec.access_token);
     assert.equal(view.json.user.user_id, "john");
     assert.ok(!view.text.includes(refreshToken));
     const me = await w.api("/api/sso/me", { cookie: s.cookie });
@@ -111,6 +113,26 @@ describe("plain SSO", () => {
       assert.equal(res.cookies[SESSION], undefined, `${code}: a session was made`);
       assertCleared(res.cookies[TX], TX);
     }
+  });
+
+  // Issue 6, finding 3: the transaction proves who began the login, not that the tokens are real.
+  test("forged tokens or a forged user_id in a genuine login's callback make no session", async () => {
+    const mine = await toCallback({ username: "mallory" });
+    const tx = mine.location.searchParams.get("tx");
+    const real = Object.fromEntries(mine.location.searchParams);
+    const forge = (p) => `${CALLBACK}?${new URLSearchParams({ ...real, ...p, tx })}`;
+    const before = (await emulatorHook(sso, "/__test/stats", "GET")).token.by_grant.refresh ?? 0;
+    for (const params of [
+      { access_token: "x", refresh_token: "y", user_id: "admin" }, // made up entirely
+      { user_id: "admin" }, // mallory's real tokens, claiming to be admin
+    ]) {
+      const res = await w.navigate(forge(params), { cookie: mine.tx.txCookie });
+      assert.equal(res.status, 303, res.text);
+      assert.equal(res.headers.get("location"), "/?oauth_edge_error=provider_rejected");
+      assert.equal(res.cookies[SESSION], undefined, `a session was made for ${JSON.stringify(params)}`);
+    }
+    // Each forgery cost one confirmation at the provider, and was refused there.
+    assert.equal((await emulatorHook(sso, "/__test/stats", "GET")).token.by_grant.refresh, before + 2);
   });
 
   test("return_to is made a same-origin path; the callback takes GET only", async () => {

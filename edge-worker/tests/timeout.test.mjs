@@ -142,14 +142,14 @@ describe("UPSTREAM_TIMEOUT_MS", () => {
     assert.equal(retry.json.user.sub, "lateanswer");
   });
 
-  test("a malformed UPSTREAM_TIMEOUT_MS answers config_error naming it", async () => {
+  test("a malformed UPSTREAM_TIMEOUT_MS answers config_error (named in the log, not the answer)", async () => {
     for (const bad of ["soon", "99", "60001", "1.5"]) {
       const broken = await startWorker({ ...bindings, UPSTREAM_TIMEOUT_MS: bad });
       try {
         const res = await broken.call("/auth/session");
         assert.equal(res.status, 500, `${bad}: ${res.text}`);
         assert.equal(res.json.code, "config_error");
-        assert.match(res.json.message, /UPSTREAM_TIMEOUT_MS/);
+        assert.doesNotMatch(res.json.message, /UPSTREAM_TIMEOUT_MS/);
       } finally {
         await broken.close();
       }

@@ -1,6 +1,7 @@
 // Test helpers for the provider emulators: play the user on a sign-in page over plain HTTP, call
 // the /__test/* hooks, post JSON. (Not a test file: node --test runs only *.test.mjs here.)
 import assert from "node:assert/strict";
+import { rememberSecret } from "../support/log-ledger.mjs";
 
 /** Undo escapeHtml (numeric entities) and &amp;. */
 export function unescapeHtml(s) {
@@ -33,6 +34,8 @@ export function parseForm(html, pageUrl) {
  * @returns {Promise<{status:number, location?:URL, html?:string, page:string}>}
  */
 export async function signIn(authorizationUrl, { username = "alice", password = "pw", extra = {} } = {}) {
+  rememberSecret("username", username);
+  rememberSecret("password", password);
   const pageRes = await fetch(authorizationUrl, { redirect: "manual" });
   const page = await pageRes.text();
   assert.equal(pageRes.status, 200, `sign-in page: ${pageRes.status} ${page.slice(0, 300)}`);
@@ -45,7 +48,12 @@ export async function signIn(authorizationUrl, { username = "alice", password = 
   });
   const location = res.headers.get("location");
   const html = await res.text();
-  return { status: res.status, location: location ? new URL(location, action) : undefined, html, page };
+  const back = location ? new URL(location, action) : undefined;
+  // What the provider sends back (a code, or tokens in the redirect) is secret too.
+  for (const k of ["code", "authorization_code", "access_token", "refresh_token", "tx"]) {
+    rememberSecret(k, back?.searchParams.get(k));
+  }
+  return { status: res.status, location: back, html, page };
 }
 
 /** GET a URL without following redirects; returns { status, location, text }. */

@@ -1,6 +1,7 @@
 // OAuth helpers for tests that speak HTTP without a browser: PKCE values, a tiny cookie jar, and
 // a "user" who signs in on the test IdP's development login page (tests/idp/server.mjs).
 import * as crypto from "node:crypto";
+import { rememberSecret } from "./log-ledger.mjs";
 
 /** A fresh PKCE pair: { verifier, challenge } (S256). */
 export function pkcePair() {
@@ -60,13 +61,18 @@ export class CookieJar {
  * @returns {Promise<URL>}
  */
 export async function signInAtIdp(authorizationUrl, { username = "alice", password = "pw", jar = new CookieJar(), maxSteps = 10 } = {}) {
+  rememberSecret("username", username);
+  rememberSecret("password", password);
   const idpOrigin = new URL(authorizationUrl).origin;
   let res = await jar.fetch(authorizationUrl);
   let current = new URL(authorizationUrl);
   for (let step = 0; step < maxSteps; step++) {
     if (res.status >= 300 && res.status < 400) {
       const next = new URL(res.headers.get("location"), current);
-      if (next.origin !== idpOrigin) return next;
+      if (next.origin !== idpOrigin) {
+        rememberSecret("code", next.searchParams.get("code"));
+        return next;
+      }
       current = next;
       res = await jar.fetch(next);
       continue;

@@ -18,6 +18,7 @@ import { startPayoutId } from "../providers/payoutid.mjs";
 import { startPaysera } from "../providers/paysera.mjs";
 import { startPaytronix } from "../providers/paytronix.mjs";
 import { startPlainSso } from "../providers/plain-sso.mjs";
+import { rememberBindings, workerLogPath } from "./log-ledger.mjs";
 import { freePort } from "./ports.mjs";
 import { startProcess } from "./proc.mjs";
 
@@ -239,6 +240,7 @@ export async function startStack(opts = {}) {
       APP_CONFIG: asciiJson(appConfig),
       ...opts.vars,
     };
+    rememberBindings(vars);
     const envFile = join(stateDir, "worker.env");
     writeFileSync(
       envFile,
@@ -250,7 +252,8 @@ export async function startStack(opts = {}) {
       [
         "dev", "--local", "--ip", "127.0.0.1", "--port", String(appPort),
         "--persist-to", join(stateDir, "state"), "--env-file", envFile,
-        "--show-interactive-dev-session=false", "--log-level", "warn",
+        // `log`: everything the Worker prints reaches the log ledger (tests/logs/no-secrets.check.mjs).
+        "--show-interactive-dev-session=false", "--log-level", "log",
         ...(opts.wranglerArgs ?? []),
       ],
       {
@@ -260,7 +263,7 @@ export async function startStack(opts = {}) {
         timeoutMs: 180_000,
         name: "wrangler dev",
         echo: opts.echo ?? false,
-        logFile: join(stateDir, "wrangler.log"),
+        logFile: workerLogPath("wrangler"),
       },
     );
   } catch (e) {

@@ -35,7 +35,7 @@ pub(crate) const BINDING: &str = "CLIENT_TOKENS";
 pub(crate) const MARGIN: u64 = 60;
 /// A refused token is replaced at most this often (seconds): an API that refuses every token
 /// cannot make the Worker hammer the provider's token endpoint.
-pub(crate) const REPLACE_FLOOR: u64 = 30;
+pub(crate) const REPLACE_FLOOR: u64 = 10;
 const STORAGE_KEY: &str = "token";
 
 /// A token for the app itself.
@@ -99,7 +99,7 @@ struct Ask {
 #[derive(Serialize, Deserialize)]
 enum Answer {
     Token(ClientToken),
-    ProviderAnswer {
+    Refused {
         status: u16,
         headers: Vec<(String, String)>,
         body: String,
@@ -120,7 +120,7 @@ pub(crate) async fn token(
     };
     match super::ask::<_, Answer>(env, BINDING, &provider.name, &ask).await? {
         Answer::Token(t) => Ok(t),
-        Answer::ProviderAnswer {
+        Answer::Refused {
             status,
             headers,
             body,
@@ -224,7 +224,7 @@ async fn serve(
     let token = match parse_token_response(&provider.config, &response) {
         Ok(tokens) => ClientToken::new(tokens, now),
         Err(_) => {
-            return Answer::ProviderAnswer {
+            return Answer::Refused {
                 status: response.status,
                 headers: response.headers,
                 body: b64::url_encode(&response.body),
