@@ -1,0 +1,110 @@
+//! The authorization response on the redirect URI: `callback::parse_callback` and
+//! `is_callback`, the `tx` of a tokens-in-the-redirect login (`transaction::redirect_tx`), the
+//! checks of what came back against the pending login (`state`, PKCE verifier, `iss`, `tx`),
+//! and the OAuth error codes it carries.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use oauth_edge_fuzz::{text, NOW};
+use oauth_edge_shared::callback::{is_callback, parse_callback, Callback, CallbackError};
+use oauth_edge_shared::error::ErrorCode;
+use oauth_edge_shared::pkce::{is_valid_verifier, verify_s256};
+use oauth_edge_shared::transaction::{
+    issuer_matches, redirect_tx, state_matches, CodeReturn, Mismatch, Transaction,
+};
+use oauth_edge_shared::{authorize, form, state::State};
+
+// RFC 7636 Appendix B.
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+const STATE: &str = "iQZMRnQCtm";
+const ISSUER: &str = "https://as.example";
+
+fuzz_target!(|data: &[u8]| {
+    let query = text(data);
+    let parsed = parse_callback(&query);
+    let flagged = is_callback(&query);
+    match &parsed {
+        Ok(cb) => {
+            assert!(
+                flagged,
+                "a parsed callback without code or error: {query:?}"
+            );
+            assert_ne!(cb.state(), Some(""));
+            assert_ne!(cb.iss(), Some(""));
+            match cb {
+                Callback::Code { code, .. } => assert!(!code.expose().is_empty()),
+                Callback::Error { error, .. } => {
+                    let code = error.error.as_str();
+                    assert!(!code.is_empty());
+                    // The code reads back as what was sent.
+                    assert_eq!(ErrorCode::from(code.to_owned()), error.error);
+                }
+            }
+        }
+        Err(CallbackError::NotACallback) => assert!(!flagged),
+        Err(e) => assert_eq!(e.code(), "malformed_callback"),
+    }
+
+    // A code login with the RFC 7636 verifier: only the right state, verifier and issuer pass.
+    let pending = Transaction::for_code("default", STATE, CHALLENGE, NOW + 600);
+    assert!(pending.is_live(NOW));
+    let pairs = form::parse(&query);
+    let verifier = pairs
+        .iter()
+        .find(|(k, _)| k == "code_verifier")
+        .map_or(VERIFIER, |(_, v)| v.as_str());
+    if let Ok(cb) = &parsed {
+        let back = CodeReturn {
+            state: cb.state().unwrap_or_default(),
+            code_verifier: verifier,
+            iss: cb.iss(),
+        };
+        let checked = pending.check_code(&back, Some(ISSUER));
+        if checked.is_ok() {
+            assert!(state_matches(STATE, back.state));
+            assert_eq!(back.state, STATE);
+            assert_eq!(verifier, VERIFIER);
+            assert!(issuer_matches(Some(ISSUER), back.iss));
+        }
+        assert_eq!(
+            pending.check_tokens("default", cb.state()),
+            Err(Mismatch::Kind)
+        );
+    }
+    if verify_s256(verifier, CHALLENGE) {
+        assert_eq!(verifier, VERIFIER);
+    }
+    if is_valid_verifier(&query) {
+        assert!((43..=128).contains(&query.len()));
+    }
+    if authorize::is_s256_challenge(&query) {
+        assert_eq!(query.len(), 43);
+    }
+
+    // A tokens login: the redirect's `tx`, once, must equal the one sent.
+    let tokens = Transaction::for_tokens("sso", &[7; 32], "/account", NOW + 600);
+    let expected = State::from_entropy(&[7; 32]);
+    match redirect_tx(&query) {
+        Ok(tx) => {
+            let found = pairs.iter().filter(|(k, _)| k == "tx").count();
+            assert_eq!(found, usize::from(tx.is_some()));
+            match tokens.check_tokens("sso", tx.as_deref()) {
+                Ok(return_to) => {
+                    assert_eq!(return_to, "/account");
+                    assert_eq!(tx.as_deref(), Some(expected.as_str()));
+                }
+                Err(m) => assert_ne!(tx.as_deref(), Some(expected.as_str()), "{m:?}"),
+            }
+            assert_eq!(
+                tokens.check_tokens("other", tx.as_deref()),
+                Err(Mismatch::Provider)
+            );
+        }
+        Err(m) => {
+            assert_eq!(m, Mismatch::Tx);
+            assert!(pairs.iter().filter(|(k, _)| k == "tx").count() > 1);
+        }
+    }
+    let uri = tokens.redirect_uri(&query);
+    assert!(uri.starts_with(&*query));
+});
