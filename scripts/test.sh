@@ -48,8 +48,14 @@ stage "build worker" scripts/build-worker.sh
 stage "fuzz (short run, every parser)" scripts/fuzz.sh
 shopt -s globstar nullglob
 node_tests=(tests/**/*.test.mjs edge-worker/tests/*.test.mjs)
-stage "node tests: IdP, Worker under workerd, end to end in Chromium" \
+# Every Worker the suites start writes its console output, and every helper the secrets it sees,
+# into the log ledger; the stage after them checks that no secret reached a log.
+export OAUTH_EDGE_LOG_LEDGER="$ROOT/target/log-ledger"
+rm -rf "$OAUTH_EDGE_LOG_LEDGER"
+stage "node tests: IdP, Worker under workerd, attacks, end to end in Chromium" \
   node --test --test-concurrency=1 --test-timeout=180000 "${node_tests[@]}"
+stage "logs hold no secrets (over the suites above)" \
+  node --test tests/logs/no-secrets.check.mjs
 
 echo
 echo "stages passed: ${#passed[@]}; failed: ${#failed[@]}"

@@ -54,7 +54,10 @@ describe("Paysera", () => {
     const tx = await w.begin({ provider: "paysera" });
     const url = new URL(tx.res.json.authorization_url);
     assert.equal(`${url.origin}${url.pathname}`, ps.endpoints.authorization);
-    assert.equal(url.searchParams.get("code_challenge"), null, "the profile turns PKCE off");
+    // Issue 6, finding 10: the document does not forbid other parameters, so PKCE is sent in case
+    // the provider checks it (the emulator ignores it, as the document says nothing of it).
+    assert.equal(url.searchParams.get("code_challenge"), tx.challenge);
+    assert.equal(url.searchParams.get("code_challenge_method"), "S256");
     const before = await stats();
     const s = await w.codeLogin({ provider: "paysera", username: "jonas" });
     const after = await stats();

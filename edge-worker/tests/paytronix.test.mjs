@@ -63,7 +63,10 @@ describe("Paytronix", () => {
     assert.equal(url.searchParams.get("redirect_uri"), REDIRECT_URI);
     assert.equal(url.searchParams.get("scope"), "account_read account_write user_read user_write");
     assert.equal(url.searchParams.get("state"), tx.state);
-    assert.equal(url.searchParams.get("code_challenge"), null, "the profile turns PKCE off");
+    // Issue 6, finding 10: the document does not forbid other parameters, so PKCE is sent in case
+    // the provider checks it (the emulator ignores it, as the document says nothing of it).
+    assert.equal(url.searchParams.get("code_challenge"), tx.challenge);
+    assert.equal(url.searchParams.get("code_challenge_method"), "S256");
 
     const before = await grants();
     const signedIn = await signIn(json.authorization_url, { username: "johndoe" });

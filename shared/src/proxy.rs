@@ -16,7 +16,9 @@ pub enum ProxyPathError {
 /// Joins `rest` (the part after the proxy prefix, without a leading `/`) and `query` (without
 /// `?`) onto `base`, or refuses.
 pub fn upstream_url(base: &str, rest: &str, query: Option<&str>) -> Result<String, ProxyPathError> {
-    if rest.starts_with('/') || rest.contains("//") || rest.contains('@') {
+    // `?` and `#` belong to the query (passed apart) and fragment: in a path they would end it, and
+    // `..?x` would then be a `..` segment (found by fuzzing).
+    if rest.starts_with('/') || rest.contains("//") || rest.contains(['@', '?', '#']) {
         return Err(ProxyPathError::NotAPath);
     }
     if rest.bytes().any(|b| b == b'\\' || b.is_ascii_control()) {
@@ -53,6 +55,18 @@ mod tests {
     use super::*;
 
     const BASE: &str = "https://api.example/v1/";
+
+    /// Found by the `proxy_path` fuzz target: a dot segment ended by `?` or `#`.
+    #[test]
+    fn a_query_or_fragment_inside_the_path_is_refused() {
+        for rest in ["..?x", "a/.#x", "%2e#x", "a?b", "a#b"] {
+            assert_eq!(
+                upstream_url(BASE, rest, None),
+                Err(ProxyPathError::NotAPath),
+                "{rest}"
+            );
+        }
+    }
 
     #[test]
     fn paths_below_the_base_pass() {

@@ -63,9 +63,10 @@ impl SessionRecord {
     pub fn apply_tokens(&mut self, tokens: TokenSet, now: UnixTime) {
         self.access_token = tokens.access_token;
         self.token_type = tokens.token_type.as_str().to_owned();
-        self.expires_at = tokens
-            .expires_at
-            .unwrap_or_else(|| now + tokens.expires_in.unwrap_or(DEFAULT_ACCESS_TOKEN_LIFETIME));
+        self.expires_at = tokens.expires_at.unwrap_or_else(|| {
+            // Saturating: a provider's absurd `expires_in` must not overflow (found by fuzzing).
+            now.saturating_add(tokens.expires_in.unwrap_or(DEFAULT_ACCESS_TOKEN_LIFETIME))
+        });
         self.mac_key = tokens.mac_key;
         if tokens.refresh_token.is_some() {
             self.refresh_token = tokens.refresh_token;
@@ -78,7 +79,7 @@ impl SessionRecord {
 
     /// Whether the access token is expired or within [`REFRESH_LEEWAY`] of it.
     pub fn needs_refresh(&self, now: UnixTime) -> bool {
-        now + REFRESH_LEEWAY >= self.expires_at
+        now.saturating_add(REFRESH_LEEWAY) >= self.expires_at
     }
 
     /// Whether the stored access token is newer than one a caller holds (another tab or call
@@ -175,6 +176,19 @@ mod tests {
         s.apply_tokens(tokens("a3", None, None), 1290);
         assert_eq!(s.refresh_token.as_ref().unwrap().expose(), "r2");
         assert_eq!(s.expires_at, 1290 + DEFAULT_ACCESS_TOKEN_LIFETIME);
+    }
+
+    /// Found by the `token_response` fuzz target: `expires_in` = u64::MAX overflowed.
+    #[test]
+    fn an_absurd_lifetime_saturates() {
+        let s = SessionRecord::new(
+            "default",
+            tokens("a", None, Some(u64::MAX)),
+            Map::new(),
+            1000,
+        );
+        assert_eq!(s.expires_at, u64::MAX);
+        assert!(!s.needs_refresh(u64::MAX - 1_000));
     }
 
     #[test]

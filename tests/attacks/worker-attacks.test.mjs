@@ -87,7 +87,9 @@ async function logIn(username = "alice", { cookie } = {}) {
   });
   assert.equal(res.status, 200, res.text);
   const s = w.session(res);
-  return { ...s, tx, record: await w.record(s.kvKey) };
+  // The stored record, opened with the test's copy of the sealing format (only when a test asks:
+  // an older build, run to show these tests failing before their fixes, seals differently).
+  return { ...s, tx, record: () => w.record(s.kvKey) };
 }
 
 /** The refresh token grant sent straight to the authorization server, as the Worker would. */
@@ -177,12 +179,13 @@ describe("cookies (RFC 6265bis §4.1.3.2, issue 6 finding 2)", () => {
     }
   });
 
-  test("a look-alike name planted by a sibling subdomain (\\u00a0, \\u0085 prefix) is not the session cookie", async () => {
+  test("a look-alike name planted by a sibling subdomain (\\u2000, \\u3000, \\u00a0 prefix) is not the session cookie", async () => {
     const attacker = await logIn("fixation-attacker");
-    for (const prefix of ["\u00a0", "\u0085", "\t\u00a0"]) {
-      // Latin-1 bytes, as a browser sends a cookie name it was given raw.
+    for (const space of ["\u2000", "\u3000", "\u00a0", "\u0085", "\t\u2000"]) {
+      // The UTF-8 bytes a browser sends for a cookie name it was given (workerd reads them as UTF-8).
+      const prefix = Buffer.from(space, "utf8").toString("latin1");
       const res = await w.call("/auth/session", { cookie: `${prefix}${SESSION}=${attacker.id}` });
-      assert.equal(res.status, 401, `${JSON.stringify(prefix)}: ${res.text}`);
+      assert.equal(res.status, 401, `${JSON.stringify(space)}: ${res.text}`);
       assert.equal(res.json.code, "no_session");
     }
   });
@@ -230,33 +233,38 @@ describe("cookies (RFC 6265bis §4.1.3.2, issue 6 finding 2)", () => {
 describe("sessions end for real (issue 6 finding 7, RFC 7009, RFC 9700 §4.14)", () => {
   test("logout: the old cookie is refused, both tokens are revoked at the provider, every cookie cleared", async () => {
     const s = await logIn("logout-user");
-    const { access_token: at, refresh_token: rt } = s.record;
-    assert.ok(rt, "the test needs a refresh token");
+    const at = s.view.access_token;
+    // (Read with this suite's copy of the sealing format; an older build's records do not open,
+    // and its failure then shows at the access-token check below.)
+    const rt = (await s.record().catch(() => null))?.refresh_token;
     const hello = (token) => fetch(`${idp.issuer}/api/hello`, { headers: { authorization: `Bearer ${token}` } });
     assert.equal((await hello(at)).status, 200);
     const out = await w.call("/auth/logout", { cookie: `${s.cookie}; ${s.tx.txCookie}` });
     assert.equal(out.status, 200, out.text);
     assertCleared(out.cookies[SESSION], SESSION);
-    assertCleared(out.cookies[TX], TX);
     const after = await w.call("/auth/session", { cookie: s.cookie });
     assert.equal(after.status, 401);
     assert.equal(after.json.code, "no_session");
     assert.equal((await hello(at)).status, 401, "the access token outlived the logout");
+    assertCleared(out.cookies[TX], TX);
+    assert.ok(rt, "the test needs the session's refresh token");
     assert.equal((await idpRefresh(rt)).json.error, "invalid_grant", "the refresh token outlived the logout");
   });
 
-  test("a login that replaces a session revokes the replaced session's refresh token", async () => {
+  test("a login that replaces a session revokes the replaced session's tokens", async () => {
     const old = await logIn("relogin");
-    const rt = old.record.refresh_token;
+    const revocations = (await idpStats()).revocations;
     const fresh = await logIn("relogin", { cookie: old.cookie });
     assert.notEqual(fresh.id, old.id);
     assert.equal(await w.kv.get(old.kvKey), null);
-    assert.equal((await idpRefresh(rt)).json.error, "invalid_grant", "the replaced refresh token is still valid");
+    assert.equal((await idpStats()).revocations, revocations + 2, "refresh and access token revocations");
+    const hello = await fetch(`${idp.issuer}/api/hello`, { headers: { authorization: `Bearer ${old.view.access_token}` } });
+    assert.equal(hello.status, 401, "the replaced access token is still valid");
   });
 
   test("no answer ever carries a refresh token", async () => {
     const s = await logIn("no-rt");
-    const rt = s.record.refresh_token;
+    const rt = (await s.record()).refresh_token;
     const answers = [s.res, await w.call("/auth/session", { cookie: s.cookie }), await w.call("/auth/refresh", { cookie: s.cookie, body: {} })];
     const rt2 = (await w.record(s.kvKey)).refresh_token;
     answers.push(await w.api("/api/default/hello", { cookie: s.cookie }));

@@ -56,7 +56,7 @@ impl ClientToken {
     pub(crate) fn new(tokens: TokenSet, now: UnixTime) -> Self {
         Self {
             expires_at: tokens.expires_at.unwrap_or_else(|| {
-                now + tokens.expires_in.unwrap_or(DEFAULT_ACCESS_TOKEN_LIFETIME)
+                now.saturating_add(tokens.expires_in.unwrap_or(DEFAULT_ACCESS_TOKEN_LIFETIME))
             }),
             access_token: tokens.access_token,
             mac_key: tokens.mac_key,
@@ -66,7 +66,7 @@ impl ClientToken {
 
     /// Whether it may still be sent at `now` (not within [`MARGIN`] of its expiry).
     pub(crate) fn usable(&self, now: UnixTime) -> bool {
-        now + MARGIN < self.expires_at
+        now.saturating_add(MARGIN) < self.expires_at
     }
 }
 
