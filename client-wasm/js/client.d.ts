@@ -6,7 +6,8 @@ export interface OAuthClientOptions {
   provider?: string;
   /** Where the token view is kept: `"memory"` (default; after a reload `restore()` asks the Worker), or opt-in `"session"` / `"local"` storage. */
   storage?: "memory" | "session" | "local";
-  /** Refresh this many seconds before the access token expires (default 60). */
+  /** Refresh this many seconds before the access token expires (default 60), but never earlier than
+   * three quarters of the token's own lifetime (a 40 s token is refreshed 10 s before it expires). */
   refreshLeewaySeconds?: number;
   /** The Worker's API proxy prefix (`API_PREFIX`), resolved against the Worker's URL (default `"/api"`). */
   api?: string;

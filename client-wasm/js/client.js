@@ -125,6 +125,7 @@ function asView(x) {
   if (!x || typeof x !== "object" || !["string", "undefined"].includes(typeof x.access_token)) return null;
   return {
     raw: x,
+    at: Date.now() / 1000, // when this view was received: its token's lifetime counts from here
     accessToken: x.access_token ?? null,
     expiresAt: typeof x.expires_at === "number" ? x.expires_at : null,
     scope: typeof x.scope === "string" ? x.scope : null,
@@ -486,7 +487,10 @@ export class OAuthClient {
   async #token() {
     const v = this.#view;
     this.#heldToken(); // none held, or none the page may have
-    if (v.expiresAt === null || v.expiresAt - this.#leeway > Date.now() / 1000) return v.accessToken;
+    // The leeway, but at most a quarter of the token's own lifetime: with 60 s tokens a 60 s
+    // leeway would refresh (and rotate) on every call (issue 7).
+    if (v.expiresAt === null || v.expiresAt - Math.min(this.#leeway, (v.expiresAt - v.at) / 4) > Date.now() / 1000)
+      return v.accessToken;
     await this.#refresh();
     return this.#heldToken();
   }

@@ -7,3 +7,8 @@ use oauth_edge_shared::UnixTime;
 pub(crate) fn now() -> UnixTime {
     worker::Date::now().as_millis() / 1000
 }
+
+/// Now, in milliseconds since the UNIX epoch (for waits measured inside one request).
+pub(crate) fn now_ms() -> u64 {
+    worker::Date::now().as_millis()
+}

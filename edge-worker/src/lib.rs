@@ -14,7 +14,6 @@ mod demo_config;
 mod entropy;
 mod error;
 mod objects;
-mod refresh_lock;
 mod reply;
 mod routes;
 mod seal;
@@ -26,6 +25,7 @@ use worker::{event, Context, Env, Method, Request, Response};
 
 pub use crate::objects::client_tokens::ClientTokens;
 pub use crate::objects::rate_limiter::RateLimiter;
+pub use crate::objects::refresh_authority::RefreshAuthority;
 
 use crate::config::{Config, DEFAULT_API_PREFIX, DEFAULT_PREFIX};
 use crate::csrf::Origins;
@@ -102,7 +102,7 @@ fn below<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
 }
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     let config = Config::from_env(&env);
     let (auth_prefix, api_prefix) = config
         .as_ref()
@@ -110,7 +110,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
             (c.auth_prefix.as_str(), c.api_prefix.as_str())
         });
     match Route::of(&req.path(), auth_prefix, api_prefix) {
-        Some(route) => serve(route, req, &env, &ctx, config).await.into_response(),
+        Some(route) => serve(route, req, &env, config).await.into_response(),
         None if req.path() == demo_config::PATH && req.method() == Method::Get => {
             match demo_config::answer(&env) {
                 Some(answer) => answer,
@@ -145,7 +145,6 @@ async fn serve(
     route: Route,
     mut req: Request,
     env: &Env,
-    ctx: &Context,
     config: Result<Config, WorkerError>,
 ) -> Reply {
     let config = match config {
@@ -207,7 +206,6 @@ async fn serve(
         let call = Call {
             config: &config,
             env,
-            ctx,
             cookie_header: header(&req, "Cookie").unwrap_or_default(),
             headers: req.headers().entries().collect(),
             query: url.query().map(str::to_owned),

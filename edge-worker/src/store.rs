@@ -151,10 +151,20 @@ impl SessionStore {
         now: UnixTime,
         provider: &ProviderConfig,
     ) -> Result<(), WorkerError> {
-        let key = id.kv_key();
-        let sealed = seal_record(&self.keys, &key, record, entropy::random()?);
+        self.save_at(&id.kv_key(), record, now, provider).await
+    }
+
+    /// [`save`](Self::save) by KV key (the refresh authority knows the session by its key only).
+    pub(crate) async fn save_at(
+        &self,
+        key: &str,
+        record: &SessionRecord,
+        now: UnixTime,
+        provider: &ProviderConfig,
+    ) -> Result<(), WorkerError> {
+        let sealed = seal_record(&self.keys, key, record, entropy::random()?);
         self.kv
-            .put(&key, sealed)
+            .put(key, sealed)
             .map_err(kv_error)?
             .expiration_ttl(kv_ttl(record, self.session_ttl, now, provider))
             .execute()
@@ -164,7 +174,12 @@ impl SessionStore {
 
     /// Deletes the session (no error if it is already gone).
     pub(crate) async fn delete(&self, id: &SessionId) -> Result<(), WorkerError> {
-        self.kv.delete(&id.kv_key()).await.map_err(kv_error)
+        self.delete_at(&id.kv_key()).await
+    }
+
+    /// [`delete`](Self::delete) by KV key.
+    pub(crate) async fn delete_at(&self, key: &str) -> Result<(), WorkerError> {
+        self.kv.delete(key).await.map_err(kv_error)
     }
 }
 

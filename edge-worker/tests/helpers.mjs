@@ -46,6 +46,7 @@ export function workerOptions(bindings) {
     durableObjects: {
       RATE_LIMITER: { className: "RateLimiter", useSQLite: true },
       CLIENT_TOKENS: { className: "ClientTokens", useSQLite: true },
+      REFRESH_AUTHORITY: { className: "RefreshAuthority", useSQLite: true },
     },
     durableObjectsPersist: persist,
     bindings,

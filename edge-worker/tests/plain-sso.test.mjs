@@ -178,14 +178,14 @@ describe("plain SSO", () => {
     const ok = await w.call("/auth/register", { body: { provider: "sso", username: "newbie", password: "s3cret" } });
     assert.equal(ok.status, 201, ok.text);
     assert.deepEqual(ok.json, { registered: true });
-    const again = await w.call("/auth/register", { body: { provider: "sso", username: "newbie", password: "other" } });
+    const again = await w.call("/auth/register", { body: { provider: "sso", username: "newbie", password: "0ther-pw-5" } });
     assert.equal(again.status, 409);
     assert.equal(again.json.code, "registration_failed");
     assert.equal(again.json.error, "username already exists");
     // The registered user signs in with the registered password only.
     const login = await w.call("/auth/password", { body: { provider: "sso", username: "newbie", password: "s3cret" } });
     assert.equal(login.status, 200, login.text);
-    const wrong = await w.call("/auth/password", { body: { provider: "sso", username: "newbie", password: "other" } });
+    const wrong = await w.call("/auth/password", { body: { provider: "sso", username: "newbie", password: "0ther-pw-5" } });
     assert.equal(wrong.status, 401);
     assert.equal(wrong.json.code, "login_failed");
     assert.equal(wrong.json.error, "wrong username or password");

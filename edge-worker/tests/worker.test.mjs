@@ -436,6 +436,7 @@ describe("refresh", () => {
     const record = open(await kv.get(s.kvKey), key, PURPOSE.session, s.kvKey);
     assert.equal(record.access_token, s.view.access_token);
     record.expires_at = Math.floor(Date.now() / 1000) + 10;
+    record.refreshed_at = record.expires_at - 300; // as if obtained 290 s ago (a 300 s token)
     await kv.put(s.kvKey, seal(record, key, PURPOSE.session, s.kvKey));
     const n = await refreshCount();
     const res = await call("/auth/session", { cookie: s.cookie });

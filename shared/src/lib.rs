@@ -7,6 +7,7 @@
 //! shells around these functions.
 #![deny(missing_docs)]
 
+pub mod authority;
 pub mod authorize;
 pub mod b64;
 pub mod callback;

@@ -77,9 +77,12 @@ impl SessionRecord {
         self.refreshed_at = now;
     }
 
-    /// Whether the access token is expired or within [`REFRESH_LEEWAY`] of it.
+    /// Whether the access token is expired or within the refresh leeway of it: [`REFRESH_LEEWAY`],
+    /// but never more than a quarter of the token's own lifetime, so that a provider whose tokens
+    /// live 60 s or less does not see a refresh (and a rotation) on every call (issue 7).
     pub fn needs_refresh(&self, now: UnixTime) -> bool {
-        now.saturating_add(REFRESH_LEEWAY) >= self.expires_at
+        let lifetime = self.expires_at.saturating_sub(self.refreshed_at);
+        now.saturating_add(REFRESH_LEEWAY.min(lifetime / 4)) >= self.expires_at
     }
 
     /// Whether the stored access token is newer than one a caller holds (another tab or call
@@ -176,6 +179,19 @@ mod tests {
         s.apply_tokens(tokens("a3", None, None), 1290);
         assert_eq!(s.refresh_token.as_ref().unwrap().expose(), "r2");
         assert_eq!(s.expires_at, 1290 + DEFAULT_ACCESS_TOKEN_LIFETIME);
+    }
+
+    /// Issue 7: short-lived tokens are refreshed a quarter of their lifetime before they expire,
+    /// not on every call.
+    #[test]
+    fn leeway_is_capped_by_the_lifetime() {
+        let s = SessionRecord::new("d", tokens("a", Some("r"), Some(20)), Map::new(), 1000);
+        assert!(!s.needs_refresh(1000));
+        assert!(!s.needs_refresh(1014));
+        assert!(s.needs_refresh(1015));
+        let long = SessionRecord::new("d", tokens("a", Some("r"), Some(3600)), Map::new(), 0);
+        assert!(!long.needs_refresh(3569));
+        assert!(long.needs_refresh(3570));
     }
 
     /// Found by the `token_response` fuzz target: `expires_in` = u64::MAX overflowed.

@@ -192,7 +192,8 @@ describe("standard OAuth 2.0 provider (picked in the demo)", () => {
     const before = (await (await fetch(`${stack.idp.issuer}/__test/stats`)).json()).revocations;
     await logOut(page);
     const afterLogout = (await (await fetch(`${stack.idp.issuer}/__test/stats`)).json()).revocations;
-    assert.equal(afterLogout - before, 1, "one RFC 7009 revocation");
+    // RFC 7009 for the refresh token, then for the access token (issue 6, finding 7).
+    assert.equal(afterLogout - before, 2, "two RFC 7009 revocations");
     await context.close();
   });
 });

@@ -30,6 +30,15 @@ export function readLedger(dir) {
   return { secrets, logs };
 }
 
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** Whether `line` contains `value`: anywhere for long values (tokens, keys, ids), as a whole word
+ * for short ones (a test user named `alice` must not match `malice`). */
+function contains(line, value) {
+  if (value.length >= 12) return line.includes(value);
+  return new RegExp(`(^|[^A-Za-z0-9_-])${escape(value)}($|[^A-Za-z0-9_-])`).test(line);
+}
+
 /** The lines of `logs` that contain a secret: `{file, kind, line}`. Runtime request-log lines are skipped. */
 export function leaks({ secrets, logs }) {
   const found = [];
@@ -37,7 +46,7 @@ export function leaks({ secrets, logs }) {
     for (const line of text.split("\n")) {
       if (/^\s*\[wrangler:/.test(line)) continue;
       for (const [value, kind] of secrets) {
-        if (line.includes(value)) found.push({ file, kind, line: line.slice(0, 200) });
+        if (contains(line, value)) found.push({ file, kind, line: line.slice(0, 200) });
       }
     }
   }
@@ -65,4 +74,6 @@ test("the check finds a secret planted in a log (it can fail)", () => {
     logs: [{ file: "worker-x.log", text: "ok\nrefresh: sent rt-planted-secret upstream\n[wrangler:info] GET /cb?rt-planted-secret 303" }],
   };
   assert.deepEqual(leaks(ledger), [{ file: "worker-x.log", kind: "refresh_token", line: "refresh: sent rt-planted-secret upstream" }]);
+  const names = { secrets: new Map([["alice", "username"]]), logs: [{ file: "w.log", text: "malice\nuser alice failed\n" }] };
+  assert.deepEqual(leaks(names).map((f) => f.line), ["user alice failed"]);
 });

@@ -103,13 +103,13 @@ describe("[004] register", () => {
     const { action, fields } = parseForm(page.text, sso.endpoints.register);
     const res = await fetch(action, {
       method: "POST", redirect: "manual", headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ ...fields, username: "mia", email: "mia@example.test", password: "secret" }),
+      body: new URLSearchParams({ ...fields, username: "mia", email: "mia@example.test", password: "m1a-pw-4821" }),
     });
     assert.equal(res.status, 303);
     const back = new URL(res.headers.get("location"), sso.url);
     assert.equal(back.pathname, "/login");
     assert.equal(back.searchParams.get("redirect_uri"), REDIRECT_URI);
-    const r = await signIn(back.toString(), { username: "mia", password: "secret" });
+    const r = await signIn(back.toString(), { username: "mia", password: "m1a-pw-4821" });
     assert.equal(r.status, 302);
     assert.equal(r.location.searchParams.get("user_id"), "mia");
   });

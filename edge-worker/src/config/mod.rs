@@ -43,7 +43,7 @@ const MIN_SESSION_TTL: u64 = 60;
 /// The default `UPSTREAM_TIMEOUT_MS`: 10 seconds.
 pub(crate) const DEFAULT_UPSTREAM_TIMEOUT: Duration = Duration::from_secs(10);
 /// The `UPSTREAM_TIMEOUT_MS` values accepted: at least 100 ms, at most 12 s — below the 15 s a second
-/// refresh of the same session waits for the first (`refresh_lock::MAX_WAIT`), so a waiting call never
+/// refresh of the same session waits for the first (the refresh authority's `CALLER_WAIT`), so a waiting call never
 /// gives up while the first is still within its timeout.
 const UPSTREAM_TIMEOUT_MS: RangeInclusive<u64> = 100..=12_000;
 

@@ -7,8 +7,10 @@
 //! |---|---|---|
 //! | [`RateLimiter`](rate_limiter::RateLimiter) | counted key (a user name's digest, a client address) | whether one more attempt fits in the window |
 //! | [`ClientTokens`](client_tokens::ClientTokens) | provider with a client-credentials API | the app's token: one fetch at a time, a refused token replaced at most every [`client_tokens::REPLACE_FLOOR`] seconds |
+//! | [`RefreshAuthority`](refresh_authority::RefreshAuthority) | session (named by its KV key) | every refresh and the logout of that session |
 pub(crate) mod client_tokens;
 pub(crate) mod rate_limiter;
+pub(crate) mod refresh_authority;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -53,9 +55,4 @@ pub(crate) async fn ask<Q: Serialize, A: DeserializeOwned>(
     }
     serde_json::from_str(&text)
         .map_err(|e| WorkerError::Internal(format!("Durable Object {binding}: answer: {e}")))
-}
-
-/// Milliseconds since the epoch, for an object's own clock (objects answer in real time).
-pub(crate) fn now_ms() -> u64 {
-    worker::Date::now().as_millis()
 }

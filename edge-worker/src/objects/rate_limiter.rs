@@ -9,7 +9,7 @@ use std::cell::Cell;
 use serde::{Deserialize, Serialize};
 use worker::{durable_object, Env, Request, Response, State};
 
-use super::now_ms;
+use crate::clock::now_ms;
 use crate::config::limits::Rate;
 use crate::error::WorkerError;
 

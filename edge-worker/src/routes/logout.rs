@@ -10,22 +10,33 @@ use serde_json::json;
 use super::Call;
 use crate::cookies;
 use crate::error::WorkerError;
+use crate::objects::refresh_authority;
 use crate::reply::Reply;
+use crate::store::SessionId;
 use crate::upstream;
 
 /// Handles the call. A revocation that fails does not keep the user logged in: the session is
 /// deleted regardless, and the failure is logged.
 pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
     if let Some(id) = call.session_id() {
-        let store = call.store()?;
-        if let Some(record) = store.load(&id, call.now).await? {
-            revoke(call, &record).await;
-        }
-        store.delete(&id).await?;
+        end_session(call, &id).await?;
     }
     Ok(Reply::ok(&json!({"logged_out": true}))
         .with_cookie(cookies::clear_session())
         .with_cookie(cookies::clear_tx()))
+}
+
+/// Ends session `id`: first at its refresh authority (so that no refresh running or to come can
+/// bring it back), then at the provider (revocation of what the authority held, or of the KV
+/// record if it was never refreshed), then in KV. Only a session KV knows reaches the authority:
+/// a made-up cookie creates no object.
+pub(crate) async fn end_session(call: &Call<'_>, id: &SessionId) -> Result<(), WorkerError> {
+    let store = call.store()?;
+    if let Some(kv_record) = store.load(id, call.now).await? {
+        let held = refresh_authority::logout(call.env, &id.kv_key()).await?;
+        revoke(call, &held.unwrap_or(kv_record)).await;
+    }
+    store.delete(id).await
 }
 
 /// Revokes the session's tokens the provider's way, when it has a revocation endpoint: the grant

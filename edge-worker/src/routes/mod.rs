@@ -31,8 +31,6 @@ pub(crate) struct Call<'a> {
     pub(crate) config: &'a Config,
     /// The Worker's bindings (for KV).
     pub(crate) env: &'a worker::Env,
-    /// The `fetch` event's context, for work that outlives the answer (`wait_until`).
-    pub(crate) ctx: &'a worker::Context,
     /// The `Cookie` header (empty when absent).
     pub(crate) cookie_header: String,
     /// The request method, upper-case.
@@ -153,10 +151,7 @@ pub(crate) async fn start_session(
     let record = SessionRecord::new(&provider.name, tokens, user, call.now);
     let store = call.store()?;
     if let Some(old) = call.session_id() {
-        if let Some(record) = store.load(&old, call.now).await? {
-            logout::revoke(call, &record).await;
-        }
-        store.delete(&old).await?;
+        logout::end_session(call, &old).await?;
     }
     let id = SessionId::from_entropy(&entropy::random()?);
     store.save(&id, &record, call.now, &provider.config).await?;

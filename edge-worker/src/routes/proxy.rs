@@ -90,14 +90,14 @@ async fn with_session_token(
         return Err(WorkerError::ProviderMismatch);
     }
     if record.needs_refresh(call.now) {
-        record = renew(call, &id, record).await?;
+        record = renew(call, &id, record, false).await?;
     }
     let answer = send(call, request, &record.access_token, record.mac_key.as_ref()).await?;
     if answer.status != 401 {
         return Ok(answer);
     }
     let refused = record.access_token.clone();
-    let record = renew(call, &id, record).await?;
+    let record = renew(call, &id, record, true).await?;
     if record.access_token == refused {
         return Ok(answer); // nothing to refresh with: the API's 401 stands
     }

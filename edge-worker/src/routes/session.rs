@@ -9,7 +9,7 @@ use crate::reply::Reply;
 pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
     let (id, record) = current_session(call).await?;
     let record = if record.needs_refresh(call.now) {
-        renew(call, &id, record).await?
+        renew(call, &id, record, false).await?
     } else {
         record
     };

@@ -1,0 +1,511 @@
+//! The refresh authority of one session, as a Durable Object (issue 7): every refresh of the
+//! session, from any isolate in any location, is decided here, by
+//! [`oauth_edge_shared::authority::Authority`] — the pure state machine the simulation in
+//! `shared/tests/refresh_simulation.rs` drives through thousands of schedules.
+//!
+//! This shell only does what the machine asks: it keeps the machine's state in memory and, sealed,
+//! in the object's storage (written **before** anyone is answered, so a new refresh token is never
+//! only in memory); sends the refresh it asks for; mirrors the record into KV for the other
+//! endpoints (KV is a cache now: a failed KV write is logged, the authority stays right); and
+//! deletes everything with an alarm when the session's lifetime ends.
+//!
+//! Concurrency: while a refresh is on its way the object's input gate is open, so other callers
+//! come in and hear [`Step::Wait`]; they poll the in-memory state until it settles. A provider
+//! slower than `UPSTREAM_TIMEOUT_MS` answers the caller `provider_unavailable`, but its request
+//! is not abandoned: its late answer is settled when it comes, up to
+//! [`LOST_AFTER`](oauth_edge_shared::authority::LOST_AFTER); then it is aborted and counts as lost.
+use std::cell::RefCell;
+use std::pin::pin;
+use std::rc::Rc;
+use std::time::Duration;
+
+use futures_util::future::{select, Either};
+use oauth_edge_shared::authority::{
+    Authority, Ending, Outcome, Settled, Step, Verdict, LOST_AFTER,
+};
+use oauth_edge_shared::error::{ErrorCode, ProviderError};
+use oauth_edge_shared::http::HttpResponse;
+use oauth_edge_shared::revoke::revocation_request;
+use oauth_edge_shared::secret::RefreshToken;
+use oauth_edge_shared::session::SessionRecord;
+use oauth_edge_shared::token::{parse_token_response, signed_token_request, Grant, TokenError};
+use serde::{Deserialize, Serialize};
+use worker::{durable_object, Delay, Env, Request, Response, State, Storage};
+
+use crate::config::Config;
+use crate::error::WorkerError;
+use crate::seal::{self, Purpose};
+use crate::store::SessionStore;
+use crate::upstream::{self, Sent};
+use crate::{clock, entropy};
+
+/// The Durable Object binding (wrangler.toml).
+pub(crate) const BINDING: &str = "REFRESH_AUTHORITY";
+const STORAGE_KEY: &str = "authority";
+/// How long a caller waits for another caller's refresh before it hears "try again": longer than
+/// the longest upstream timeout (12 s).
+const CALLER_WAIT: Duration = Duration::from_secs(15);
+/// How often a waiting caller looks again.
+const POLL: Duration = Duration::from_millis(50);
+
+/// What the Worker asks.
+#[derive(Serialize, Deserialize)]
+enum Ask {
+    /// A current access token for a caller holding `seen` (its KV view).
+    Refresh {
+        kv_key: String,
+        seen: Box<SessionRecord>,
+        force: bool,
+    },
+    /// The session is over: no refresh may bring it back.
+    Logout { kv_key: String },
+}
+
+/// What the object answers.
+#[derive(Serialize, Deserialize)]
+enum Answer {
+    Current(Box<SessionRecord>),
+    Ended(Ending),
+    /// The provider refused for a reason other than `invalid_grant` (session kept).
+    Rejected(ProviderError),
+    /// The provider failed or answered nonsense (session kept); its HTTP status.
+    Broken {
+        status: u16,
+        invalid: bool,
+    },
+    /// No answer in time, or the object's own machinery failed (session kept).
+    Unavailable(String),
+    /// The record to revoke, if the authority held one.
+    LoggedOut(Option<Box<SessionRecord>>),
+}
+
+/// A current session for a caller holding `seen` (`force`: even if `seen` is not due). The
+/// session's end is [`WorkerError::SessionEnded`] (or [`WorkerError::NoSession`] after a logout).
+pub(crate) async fn refresh(
+    env: &Env,
+    kv_key: &str,
+    seen: &SessionRecord,
+    force: bool,
+) -> Result<SessionRecord, WorkerError> {
+    let ask = Ask::Refresh {
+        kv_key: kv_key.to_owned(),
+        seen: Box::new(seen.clone()),
+        force,
+    };
+    match super::ask::<_, Answer>(env, BINDING, kv_key, &ask).await? {
+        Answer::Current(record) => Ok(*record),
+        Answer::Ended(Ending::LoggedOut) => Err(WorkerError::NoSession),
+        Answer::Ended(Ending::Refused) => Err(WorkerError::SessionEnded(Some(ProviderError {
+            error: ErrorCode::InvalidGrant,
+            error_description: None,
+            error_uri: None,
+        }))),
+        Answer::Ended(_) => Err(WorkerError::SessionEnded(None)),
+        Answer::Rejected(error) => Err(TokenError::Provider { status: 400, error }.into()),
+        Answer::Broken { invalid: true, .. } => Err(TokenError::InvalidField {
+            field: "token response",
+        }
+        .into()),
+        Answer::Broken { status, .. } => Err(TokenError::Unavailable { status }.into()),
+        Answer::Unavailable(detail) => Err(WorkerError::Unreachable(detail)),
+        Answer::LoggedOut(_) => Err(WorkerError::Internal(
+            "refresh authority: unexpected answer to a refresh".into(),
+        )),
+    }
+}
+
+fn detail_or(detail: impl Into<Option<String>>) -> String {
+    detail
+        .into()
+        .unwrap_or_else(|| "the refresh authority".into())
+}
+
+/// Ends the session at its authority; the record to revoke, if it held one.
+pub(crate) async fn logout(env: &Env, kv_key: &str) -> Result<Option<SessionRecord>, WorkerError> {
+    let ask = Ask::Logout {
+        kv_key: kv_key.to_owned(),
+    };
+    match super::ask::<_, Answer>(env, BINDING, kv_key, &ask).await? {
+        Answer::LoggedOut(record) => Ok(record.map(|r| *r)),
+        _ => Err(WorkerError::Internal(
+            "refresh authority: unexpected answer to logout".into(),
+        )),
+    }
+}
+
+/// The Durable Object.
+#[durable_object]
+pub struct RefreshAuthority {
+    state: State,
+    env: Env,
+    /// The machine, once read from storage.
+    machine: Rc<RefCell<Option<Authority>>>,
+}
+
+impl worker::DurableObject for RefreshAuthority {
+    fn new(state: State, env: Env) -> Self {
+        Self {
+            state,
+            env,
+            machine: Rc::default(),
+        }
+    }
+
+    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        let ask: Ask = req.json().await?;
+        let answer = match Config::from_env(&self.env) {
+            Ok(config) => self.serve(&config, ask).await,
+            Err(e) => Answer::Unavailable(e.log_detail().unwrap_or_default()),
+        };
+        Response::from_json(&answer)
+    }
+
+    async fn alarm(&self) -> worker::Result<Response> {
+        self.state.storage().delete_all().await?;
+        *self.machine.borrow_mut() = Some(Authority::default());
+        Response::empty()
+    }
+}
+
+/// Where the machine's state lives: the object's storage, sealed and bound to the session.
+struct Shelf<'a> {
+    storage: Storage,
+    config: &'a Config,
+    location: String,
+}
+
+impl Shelf<'_> {
+    async fn load(&self) -> Authority {
+        let sealed = self.storage.get::<String>(STORAGE_KEY).await.ok().flatten();
+        sealed
+            .and_then(|s| seal::open(&self.config.keys, Purpose::Session, &self.location, &s))
+            .and_then(|json| serde_json::from_slice(&json).ok())
+            .unwrap_or_default()
+    }
+
+    async fn store(&self, machine: &Authority) -> Result<(), WorkerError> {
+        let json = serde_json::to_vec(machine).unwrap_or_default();
+        let sealed = seal::seal(
+            &self.config.keys,
+            Purpose::Session,
+            &self.location,
+            &json,
+            entropy::random()?,
+        );
+        self.storage
+            .put(STORAGE_KEY, sealed)
+            .await
+            .map_err(|e| WorkerError::Internal(format!("authority storage: {e}")))
+    }
+}
+
+impl RefreshAuthority {
+    async fn machine(&self, shelf: &Shelf<'_>) -> Authority {
+        if let Some(m) = self.machine.borrow().clone() {
+            return m;
+        }
+        let loaded = shelf.load().await;
+        self.machine.borrow_mut().get_or_insert(loaded).clone()
+    }
+
+    /// Applies `change` to the machine, stores the result, and returns what `change` returned.
+    async fn change<T>(
+        &self,
+        shelf: &Shelf<'_>,
+        change: impl FnOnce(&mut Authority) -> T,
+    ) -> Result<T, WorkerError> {
+        // No `await` between taking the state and putting it back: other callers may only come
+        // in while it is being stored, and then see (and store after) this change.
+        let mut machine = self.machine(shelf).await;
+        let out = change(&mut machine);
+        *self.machine.borrow_mut() = Some(machine.clone());
+        shelf.store(&machine).await?;
+        Ok(out)
+    }
+
+    async fn serve(&self, config: &Config, ask: Ask) -> Answer {
+        let kv_key = match &ask {
+            Ask::Refresh { kv_key, .. } | Ask::Logout { kv_key } => kv_key.clone(),
+        };
+        let shelf = Shelf {
+            storage: self.state.storage(),
+            config,
+            location: format!("authority:{kv_key}"),
+        };
+        let result = match ask {
+            Ask::Logout { .. } => self.logout(&shelf, &kv_key).await,
+            Ask::Refresh { seen, force, .. } => self.refresh(&shelf, &kv_key, *seen, force).await,
+        };
+        result.unwrap_or_else(|e| Answer::Unavailable(e.log_detail().unwrap_or_default()))
+    }
+
+    async fn logout(&self, shelf: &Shelf<'_>, kv_key: &str) -> Result<Answer, WorkerError> {
+        let record = self.change(shelf, Authority::logout).await?;
+        // Keep the tombstone until the session could have lived anyway, then forget it.
+        self.schedule_end(record.as_ref(), shelf.config).await;
+        mirror(shelf.config, &self.env, kv_key, None).await;
+        Ok(Answer::LoggedOut(record.map(Box::new)))
+    }
+
+    async fn refresh(
+        &self,
+        shelf: &Shelf<'_>,
+        kv_key: &str,
+        seen: SessionRecord,
+        force: bool,
+    ) -> Result<Answer, WorkerError> {
+        let started = clock::now_ms();
+        loop {
+            let now = clock::now();
+            let step = self.change(shelf, |m| m.refresh(&seen, force, now)).await?;
+            match step {
+                Step::Answer(verdict) => return Ok(self.answer(shelf, kv_key, verdict).await),
+                Step::Wait => {
+                    if clock::now_ms().saturating_sub(started) >= CALLER_WAIT.as_millis() as u64 {
+                        return Ok(Answer::Unavailable(
+                            "another refresh of this session is still running".into(),
+                        ));
+                    }
+                    Delay::from(POLL).await;
+                }
+                Step::Send(refresh_token) => {
+                    self.schedule_end(Some(&seen), shelf.config).await;
+                    return self.send(shelf, kv_key, &seen, refresh_token).await;
+                }
+            }
+        }
+    }
+
+    /// Sends the refresh, settles its answer (now, or later if it is late) and answers.
+    async fn send(
+        &self,
+        shelf: &Shelf<'_>,
+        kv_key: &str,
+        seen: &SessionRecord,
+        sent: RefreshToken,
+    ) -> Result<Answer, WorkerError> {
+        let config = shelf.config;
+        let record = self
+            .machine(shelf)
+            .await
+            .record
+            .unwrap_or_else(|| seen.clone());
+        let provider = config.provider(Some(&record.provider))?;
+        let request = signed_token_request(
+            &provider.config,
+            &provider.client_secret,
+            &Grant::RefreshToken {
+                refresh_token: &sent,
+            },
+            &record.user,
+            &crate::routes::request_context(clock::now())?,
+        );
+        match upstream::send_keeping_late(&request, config.upstream_timeout).await {
+            Ok(Sent::Answered(response)) => {
+                let outcome = outcome(&provider.config, &response);
+                Ok(self
+                    .settle(shelf, kv_key, &record.provider, &sent, outcome)
+                    .await)
+            }
+            Ok(Sent::Late { pending, error }) => {
+                // Settle the late answer when it comes, within LOST_AFTER; after that the
+                // machine treats it as lost and may resend, so it must not be applied.
+                let this = LateSettler {
+                    machine: self.machine.clone(),
+                    storage: self.state.storage(),
+                    env: self.env.clone(),
+                    kv_key: kv_key.to_owned(),
+                    provider: record.provider.clone(),
+                    sent,
+                };
+                let budget =
+                    Duration::from_secs(LOST_AFTER).saturating_sub(config.upstream_timeout);
+                wasm_bindgen_futures::spawn_local(async move {
+                    let deadline = pin!(Delay::from(budget));
+                    match select(pending, deadline).await {
+                        Either::Left((Ok(response), _)) => this.settle(response).await,
+                        Either::Left((Err(e), _)) => worker::console_warn!(
+                            "refresh authority: late answer failed: {}",
+                            e.code()
+                        ),
+                        Either::Right(_) => worker::console_warn!(
+                            "refresh authority: no answer within {LOST_AFTER} s: counted as lost"
+                        ),
+                    }
+                });
+                Ok(Answer::Unavailable(detail_or(error.log_detail())))
+            }
+            // Not known to have reached the provider: the machine waits LOST_AFTER, then resends.
+            Err(e) => Ok(Answer::Unavailable(detail_or(e.log_detail()))),
+        }
+    }
+
+    async fn settle(
+        &self,
+        shelf: &Shelf<'_>,
+        kv_key: &str,
+        provider: &str,
+        sent: &RefreshToken,
+        outcome: Outcome,
+    ) -> Answer {
+        let now = clock::now();
+        let settled = match self.change(shelf, |m| m.settle(sent, outcome, now)).await {
+            Ok(s) => s,
+            Err(e) => return Answer::Unavailable(detail_or(e.log_detail())),
+        };
+        finish(shelf.config, &self.env, kv_key, provider, settled).await
+    }
+
+    async fn answer(&self, shelf: &Shelf<'_>, kv_key: &str, verdict: Verdict) -> Answer {
+        if let Verdict::Ended(_) = verdict {
+            mirror(shelf.config, &self.env, kv_key, None).await;
+        }
+        to_answer(verdict)
+    }
+
+    /// An alarm at the end of the session's lifetime deletes the object's storage.
+    async fn schedule_end(&self, record: Option<&SessionRecord>, config: &Config) {
+        let Some(record) = record else { return };
+        let storage = self.state.storage();
+        if storage.get_alarm().await.ok().flatten().is_some() {
+            return;
+        }
+        let end_ms = (record.created_at + config.session_ttl).saturating_mul(1000);
+        let in_ms = end_ms.saturating_sub(clock::now_ms()).max(1000);
+        if let Err(e) = storage
+            .set_alarm(i64::try_from(in_ms).unwrap_or(i64::MAX))
+            .await
+        {
+            worker::console_warn!("refresh authority: alarm not set: {e}");
+        }
+    }
+}
+
+/// What a late answer needs, owned.
+struct LateSettler {
+    machine: Rc<RefCell<Option<Authority>>>,
+    storage: Storage,
+    env: Env,
+    kv_key: String,
+    provider: String,
+    sent: RefreshToken,
+}
+
+impl LateSettler {
+    async fn settle(self, response: HttpResponse) {
+        let Ok(config) = Config::from_env(&self.env) else {
+            return;
+        };
+        let shelf = Shelf {
+            storage: self.storage,
+            config: &config,
+            location: format!("authority:{}", self.kv_key),
+        };
+        let Some(mut machine) = self.machine.borrow().clone() else {
+            return;
+        };
+        let Ok(provider) = config.provider(Some(&self.provider)) else {
+            return;
+        };
+        let outcome = outcome(&provider.config, &response);
+        let settled = machine.settle(&self.sent, outcome, clock::now());
+        *self.machine.borrow_mut() = Some(machine.clone());
+        if let Err(e) = shelf.store(&machine).await {
+            worker::console_warn!(
+                "refresh authority: late answer not stored: {}",
+                e.log_detail().unwrap_or_default()
+            );
+            return;
+        }
+        finish(&config, &self.env, &self.kv_key, &self.provider, settled).await;
+        worker::console_log!("refresh authority: settled a late answer");
+    }
+}
+
+/// After a settle is stored: mirror into KV, revoke orphaned tokens, answer.
+async fn finish(
+    config: &Config,
+    env: &Env,
+    kv_key: &str,
+    provider: &str,
+    settled: Settled,
+) -> Answer {
+    match &settled.verdict {
+        Verdict::Current(record) => mirror(config, env, kv_key, Some(record)).await,
+        Verdict::Ended(_) => mirror(config, env, kv_key, None).await,
+        Verdict::Failed(_) => {}
+    }
+    if let Some((_, Some(refresh_token))) = &settled.revoke {
+        revoke_orphan(config, provider, refresh_token).await;
+    }
+    to_answer(settled.verdict)
+}
+
+/// Revokes a refresh token obtained after the session ended (logout during a refresh).
+async fn revoke_orphan(config: &Config, provider: &str, refresh_token: &RefreshToken) {
+    let Ok(provider) = config.provider(Some(provider)) else {
+        return;
+    };
+    if let Some(request) =
+        revocation_request(&provider.config, &provider.client_secret, refresh_token)
+    {
+        if let Err(e) = upstream::send(&request, config.upstream_timeout).await {
+            worker::console_warn!("refresh authority: orphan revocation: {}", e.code());
+        }
+    }
+}
+
+/// Writes the record (or its absence) into KV for the other endpoints. A failure is logged: the
+/// authority holds the truth, and a stale KV view only sends its reader here again.
+async fn mirror(config: &Config, env: &Env, kv_key: &str, record: Option<&SessionRecord>) {
+    let written = async {
+        let store = SessionStore::new(env, &config.keys, config.session_ttl)?;
+        match record {
+            Some(r) => {
+                let provider = config.provider(Some(&r.provider))?;
+                store
+                    .save_at(kv_key, r, clock::now(), &provider.config)
+                    .await
+            }
+            None => store.delete_at(kv_key).await,
+        }
+    };
+    if let Err(e) = written.await {
+        worker::console_warn!(
+            "refresh authority: KV not updated: {}",
+            e.log_detail().unwrap_or_default()
+        );
+    }
+}
+
+fn outcome(
+    provider: &oauth_edge_shared::provider::ProviderConfig,
+    response: &HttpResponse,
+) -> Outcome {
+    match parse_token_response(provider, response) {
+        Ok(tokens) => Outcome::Tokens(tokens),
+        Err(TokenError::Provider { error, .. }) => Outcome::Refused(error),
+        Err(e) => Outcome::Failed(e),
+    }
+}
+
+fn to_answer(verdict: Verdict) -> Answer {
+    match verdict {
+        Verdict::Current(record) => Answer::Current(record),
+        Verdict::Ended(e) => Answer::Ended(e),
+        Verdict::Failed(TokenError::Provider { error, .. }) => Answer::Rejected(error),
+        Verdict::Failed(TokenError::Unavailable { status }) => Answer::Broken {
+            status,
+            invalid: false,
+        },
+        Verdict::Failed(e) => Answer::Broken {
+            status: match e {
+                TokenError::NotJson { status, .. } | TokenError::UnexpectedStatus { status } => {
+                    status
+                }
+                _ => 200,
+            },
+            invalid: true,
+        },
+    }
+}
