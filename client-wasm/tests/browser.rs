@@ -596,10 +596,29 @@ async fn restore_gives_null_without_a_session() {
     reset();
 }
 
+/// Issue 7: with a 40 s token the 60 s default leeway would refresh (and rotate) on every call;
+/// the leeway is capped at a quarter of the token's lifetime.
+#[wasm_bindgen_test]
+async fn a_short_lived_token_is_not_refreshed_on_every_call() {
+    reset();
+    let c = logged_in("at-short", now() + 40.0, "").await;
+    for _ in 0..3 {
+        let token = resolved(c.get_access_token()).await;
+        assert_eq!(token.as_string().as_deref(), Some("at-short"));
+    }
+    assert_eq!(
+        paths(),
+        ["/auth/session"],
+        "no refresh for a token with 40 s left"
+    );
+    reset();
+}
+
 #[wasm_bindgen_test]
 async fn concurrent_calls_share_one_refresh() {
     reset();
-    let held = (now() + 10.0).floor(); // inside the 60 s leeway
+    // Already expired: due whatever the leeway (it is capped by the token's own lifetime).
+    let held = (now() - 1.0).floor();
     let fresh = view("at-new", now() + 600.0);
     let c = logged_in(
         "at-old",
@@ -694,7 +713,7 @@ async fn session_ended_during_refresh_logs_out_and_emits() {
     reset();
     let c = logged_in(
         "at-old",
-        now() + 5.0,
+        now() - 1.0,
         r#", "/auth/refresh": {"status": 401, "body": {"code": "session_ended", "message": "Log in again."}}"#,
     )
     .await;

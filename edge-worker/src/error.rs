@@ -4,6 +4,7 @@
 //! and `error_description` (docs/worker-api.md, "Errors"). Every such answer carries
 //! [`ERROR_HEADER`]`: 1`: the API proxy passes an API's own status and JSON through, so the body
 //! alone cannot tell the library a Worker refusal from an API answer that looks like one.
+use oauth_edge_shared::codes::{self, Origin, Status};
 use oauth_edge_shared::error::ProviderError;
 use oauth_edge_shared::proxy::ProxyPathError;
 use oauth_edge_shared::token::TokenError;
@@ -113,30 +114,14 @@ impl WorkerError {
         }
     }
 
-    /// The HTTP status.
+    /// The HTTP status: the registry's (`oauth_edge_shared::codes`), or for
+    /// `registration_failed` the provider's own refusal status (409 for a taken name), 502 when the
+    /// provider failed.
     pub(crate) fn status(&self) -> u16 {
-        match self {
-            Self::BadRequest(_)
-            | Self::UnknownProvider(_)
-            | Self::NoTransaction
-            | Self::TransactionMismatch(_)
-            | Self::IssuerMismatch
-            | Self::BadPath(_) => 400,
-            Self::NoSession | Self::SessionEnded(_) | Self::LoginFailed(_) => 401,
-            Self::CsrfHeaderMissing
-            | Self::OriginNotAllowed
-            | Self::PasswordGrantDisabled
-            | Self::ProviderMismatch => 403,
-            Self::NotFound | Self::RegistrationUnavailable => 404,
-            Self::MethodNotAllowed(_) => 405,
-            // The provider's own refusal keeps its status (409 for a taken name); a provider that
-            // failed is the Worker's upstream failing.
-            Self::RegistrationFailed { status, .. } if (400..500).contains(status) => *status,
-            Self::RegistrationFailed { .. } => 502,
-            Self::Token(_) | Self::Unreachable(_) => 502,
-            Self::Config { .. } | Self::Internal(_) => 500,
-            Self::BodyTooLarge { .. } => 413,
-            Self::RateLimited { .. } => 429,
+        match (self, codes::worker_code(self.code()).map(|c| c.origin)) {
+            (_, Some(Origin::Worker(Status::Fixed(status)))) => status,
+            (Self::RegistrationFailed { status, .. }, _) if (400..500).contains(status) => *status,
+            _ => 502,
         }
     }
 
@@ -357,6 +342,15 @@ mod tests {
             ),
         ];
         for (err, status, code) in cases {
+            // Every code the Worker answers is in the registry, with this status.
+            let registered = codes::worker_code(err.code())
+                .unwrap_or_else(|| panic!("{} is not in oauth_edge_shared::codes", err.code()));
+            let agrees = match registered.origin {
+                Origin::Worker(Status::Fixed(s)) => s == status,
+                Origin::Worker(Status::Provider) => code == "registration_failed",
+                Origin::Client => false,
+            };
+            assert!(agrees, "{code}: {:?} vs {status}", registered.origin);
             let reply = err.into_reply();
             assert_eq!(reply.status, status, "{code}");
             assert_eq!(reply.body["code"], code);

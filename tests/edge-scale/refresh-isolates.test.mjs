@@ -136,6 +136,38 @@ describe("one refresh per rotation across isolates (issue 7)", () => {
     test(`${n} concurrent refreshes, the second isolate's KV stale → one upstream refresh`, () => burst(true, n));
   }
 
+  // Not a timed assertion: a measurement, printed (README, "Refresh at edge scale").
+  test("what the authority hop costs: an answer from KV vs one decided by the authority", async () => {
+    const w = twoIsolates({ staleKv: true });
+    try {
+      const s = await logIn(w, "hop");
+      for (const { name } of (await (await w.kv("a")).list()).keys) {
+        await (await w.kv("b")).put(name, await (await w.kv("a")).get(name));
+      }
+      const first = await w.a("/auth/refresh", { cookie: s.cookie, body: { held_expires_at: s.view.expires_at } });
+      assert.equal(first.status, 200, first.text);
+      const held = { held_expires_at: s.view.expires_at };
+      const time = async (side) => {
+        const t0 = process.hrtime.bigint();
+        const r = await side("/auth/refresh", { cookie: s.cookie, body: held });
+        assert.equal(r.status, 200, r.text);
+        return Number(process.hrtime.bigint() - t0) / 1e6;
+      };
+      const median = (xs) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+      const fromKv = [];
+      const viaAuthority = [];
+      for (let i = 0; i < 40; i++) {
+        fromKv.push(await time(w.a)); // a's KV has the new token: answered without the authority
+        viaAuthority.push(await time(w.b)); // b's KV is stale: the authority answers (no provider call)
+      }
+      const [kvMs, doMs] = [median(fromKv), median(viaAuthority)];
+      console.log(`# authority hop: median ${kvMs.toFixed(2)} ms answered from KV, ${doMs.toFixed(2)} ms through the authority (+${(doMs - kvMs).toFixed(2)} ms), 40 calls each, Miniflare on this machine`);
+      assert.ok(fromKv.length === 40 && viaAuthority.length === 40);
+    } finally {
+      await w.close();
+    }
+  });
+
   test("logout through one isolate, refresh through the other: the session does not come back", async () => {
     const w = twoIsolates({ staleKv: true });
     try {
