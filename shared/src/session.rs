@@ -61,12 +61,9 @@ impl SessionRecord {
     /// Takes a refresh's answer. A refresh token that is not re-issued stays (RFC 6749 §6); a
     /// scope that is not re-sent stays too (§5.1: it is the same as before).
     pub fn apply_tokens(&mut self, tokens: TokenSet, now: UnixTime) {
+        self.expires_at = tokens.expiry(now);
         self.access_token = tokens.access_token;
         self.token_type = tokens.token_type.as_str().to_owned();
-        self.expires_at = tokens.expires_at.unwrap_or_else(|| {
-            // Saturating: a provider's absurd `expires_in` must not overflow (found by fuzzing).
-            now.saturating_add(tokens.expires_in.unwrap_or(DEFAULT_ACCESS_TOKEN_LIFETIME))
-        });
         self.mac_key = tokens.mac_key;
         if tokens.refresh_token.is_some() {
             self.refresh_token = tokens.refresh_token;

@@ -19,12 +19,30 @@ impl State {
     }
 }
 
+/// Whether `state` has the shape of a browser-made state: at least 128 bits as base64url (22
+/// characters), at most 256 characters, nothing else (the Worker refuses other values at login).
+pub fn is_well_formed(state: &str) -> bool {
+    (22..=256).contains(&state.len())
+        && state
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 #[cfg(test)]
 mod tests {
     #[cfg(all(target_family = "wasm", target_os = "unknown"))]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use super::*;
+
+    #[test]
+    fn state_shape() {
+        assert!(is_well_formed(&"a".repeat(43)));
+        assert!(is_well_formed(State::from_entropy(&[1; 32]).as_str()));
+        assert!(!is_well_formed("short"));
+        assert!(!is_well_formed(&"a".repeat(257)));
+        assert!(!is_well_formed(&format!("{}&x=1", "a".repeat(30))));
+    }
 
     #[test]
     fn state_has_at_least_128_bits() {

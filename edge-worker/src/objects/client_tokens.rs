@@ -17,7 +17,6 @@ use std::cell::RefCell;
 use oauth_edge_shared::b64;
 use oauth_edge_shared::http::HttpResponse;
 use oauth_edge_shared::secret::{AccessToken, SigningKey};
-use oauth_edge_shared::session::DEFAULT_ACCESS_TOKEN_LIFETIME;
 use oauth_edge_shared::token::{parse_token_response, signed_token_request, Grant, TokenSet};
 use oauth_edge_shared::UnixTime;
 use serde::{Deserialize, Serialize};
@@ -55,9 +54,7 @@ impl ClientToken {
     /// The token of a client-credentials answer received at `now`.
     pub(crate) fn new(tokens: TokenSet, now: UnixTime) -> Self {
         Self {
-            expires_at: tokens.expires_at.unwrap_or_else(|| {
-                now.saturating_add(tokens.expires_in.unwrap_or(DEFAULT_ACCESS_TOKEN_LIFETIME))
-            }),
+            expires_at: tokens.expiry(now),
             access_token: tokens.access_token,
             mac_key: tokens.mac_key,
             fetched_at: now,
@@ -259,6 +256,7 @@ async fn serve(
 
 #[cfg(test)]
 mod tests {
+    use oauth_edge_shared::session::DEFAULT_ACCESS_TOKEN_LIFETIME;
     use oauth_edge_shared::token::TokenType;
     use serde_json::Map;
 

@@ -8,6 +8,7 @@
 use oauth_edge_shared::authorize::{authorization_url_for, is_s256_challenge};
 use oauth_edge_shared::provider::Delivery;
 use oauth_edge_shared::return_to::safe_return_to;
+use oauth_edge_shared::state;
 use oauth_edge_shared::transaction::Transaction;
 use serde::{Deserialize, Serialize};
 
@@ -48,7 +49,7 @@ struct LoginAnswer<'a> {
 /// Handles the call.
 pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
     let request: LoginRequest = call.json()?;
-    if !is_state(&request.state) {
+    if !state::is_well_formed(&request.state) {
         return Err(WorkerError::BadRequest(
             "`state` must be 22 to 256 base64url characters".into(),
         ));
@@ -97,25 +98,4 @@ pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
         delivery,
     })
     .with_cookie(cookies::set_tx(&sealed)))
-}
-
-/// A browser-made state: at least 128 bits as base64url (22 characters), at most 256 characters.
-fn is_state(state: &str) -> bool {
-    (22..=256).contains(&state.len())
-        && state
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn state_shape() {
-        assert!(is_state(&"a".repeat(43)));
-        assert!(!is_state("short"));
-        assert!(!is_state(&"a".repeat(257)));
-        assert!(!is_state(&format!("{}&x=1", "a".repeat(30))));
-    }
 }

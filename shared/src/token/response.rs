@@ -4,6 +4,7 @@ use crate::error::{ErrorCode, ProviderError};
 use crate::http::HttpResponse;
 use crate::provider::{Delivery, ErrorFields, Expiry, ProviderConfig, SuccessSignal};
 use crate::secret::{AccessToken, IdToken, RefreshToken, SigningKey};
+use crate::session::DEFAULT_ACCESS_TOKEN_LIFETIME;
 use crate::{form, UnixTime};
 
 /// The access token type ([RFC 6749 §7.1](https://www.rfc-editor.org/rfc/rfc6749#section-7.1)),
@@ -60,6 +61,18 @@ pub struct TokenSet {
     pub id_token: Option<IdToken>,
     /// Every other field, kept as sent.
     pub extra: Map<String, Value>,
+}
+
+impl TokenSet {
+    /// When the access token expires, for an answer received at `now`: the provider's absolute
+    /// time, or `now + expires_in`, or `now` + [`DEFAULT_ACCESS_TOKEN_LIFETIME`] when it said
+    /// nothing. Saturating: an absurd `expires_in` must not overflow (found by fuzzing). The one
+    /// place this arithmetic lives (sessions and the app's client tokens both use it).
+    pub fn expiry(&self, now: UnixTime) -> UnixTime {
+        self.expires_at.unwrap_or_else(|| {
+            now.saturating_add(self.expires_in.unwrap_or(DEFAULT_ACCESS_TOKEN_LIFETIME))
+        })
+    }
 }
 
 /// Why a token response is not a token set.
