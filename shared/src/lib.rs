@@ -20,6 +20,7 @@ pub mod pkce;
 pub mod provider;
 pub mod proxy;
 pub mod register;
+pub mod resource;
 pub mod return_to;
 pub mod revoke;
 pub mod secret;

@@ -4,20 +4,26 @@ use serde_json::{Map, Value};
 
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::provider::ProviderConfig;
+use crate::resource::authorize_request;
 use crate::secret::AccessToken;
+use crate::token::RequestContext;
 
 /// The userinfo request, or `None` when the provider has no userinfo endpoint.
 pub fn userinfo_request(provider: &ProviderConfig, token: &AccessToken) -> Option<HttpRequest> {
     let url = provider.userinfo_endpoint.as_deref()?;
-    Some(HttpRequest {
+    let mut request = HttpRequest {
         method: Method::Get,
         url: url.to_owned(),
-        headers: vec![
-            ("Accept".into(), "application/json".into()),
-            ("Authorization".into(), format!("Bearer {}", token.expose())),
-        ],
+        headers: vec![("Accept".into(), "application/json".into())],
         body: Vec::new(),
-    })
+    };
+    // Bearer: no MAC key, so no signature and no context needed.
+    let ctx = RequestContext {
+        now: 0,
+        entropy: [0; 32],
+    };
+    authorize_request(&mut request, token, None, &ctx).ok()?;
+    Some(request)
 }
 
 /// The claims of a successful userinfo answer; `None` for anything else (the login still
