@@ -16,10 +16,13 @@
 //!   sends its current refresh token, so a refusal is always about that one.
 //! - **Logout wins**: after [`Authority::logout`] no refresh brings the session back; tokens a
 //!   refresh in flight obtains afterwards are handed back for revocation ([`Settled::revoke`]).
-//! - **A lost answer** (sent, no reply within [`LOST_AFTER`]): the same refresh token is sent once
-//!   more. Where the provider did not rotate it, that recovers; where it did, the provider refuses
-//!   it and the session ends — exactly one re-login. A second lost answer ends the session
-//!   ([`Ending::Lost`]): never a loop.
+//! - **A lost answer** (sent, no reply within [`LOST_AFTER`]): the same refresh token is sent
+//!   again, at most once per [`LOST_AFTER`]. Where the provider did not rotate it (or never got the
+//!   request: an outage), that recovers; where it did, the provider refuses it and the session
+//!   ends — exactly one re-login. An outage alone never ends a session: callers hear "try again".
+//! - **Forced refreshes have a floor**: a caller may force a new token (the API refused it) at
+//!   most once per [`FORCED_FLOOR`] seconds per session; more often it gets the current one, so a
+//!   script cannot make the Worker hammer the token endpoint.
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ErrorCode, ProviderError};
@@ -32,6 +35,9 @@ use crate::UnixTime;
 /// longest upstream timeout (12 s) with room for a late answer.
 pub const LOST_AFTER: u64 = 30;
 
+/// The least time between two refreshes a caller forces on a token that is not due (seconds).
+pub const FORCED_FLOOR: u64 = 10;
+
 /// Why a session ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -42,8 +48,6 @@ pub enum Ending {
     Refused,
     /// No refresh token, and the access token expired.
     Expired,
-    /// Two answers in a row were lost: the grant's state is unknown.
-    Lost,
 }
 
 /// A refresh sent and not yet answered.
@@ -53,8 +57,8 @@ pub struct InFlight {
     pub refresh_token: RefreshToken,
     /// When it was sent.
     pub since: UnixTime,
-    /// 1 for the first send, 2 for the one resend after a lost answer.
-    pub attempt: u8,
+    /// 1 for the first send, then one more for each resend after a lost answer.
+    pub attempt: u32,
 }
 
 /// What the provider's token endpoint did with a refresh.
@@ -121,22 +125,20 @@ impl Authority {
         }
         let record = self.record.get_or_insert_with(|| seen.clone());
         let behind = record.access_token != seen.access_token;
-        if (behind || !force) && !record.needs_refresh(now) {
+        let too_soon = now < record.refreshed_at.saturating_add(FORCED_FLOOR);
+        if (behind || !force || too_soon) && !record.needs_refresh(now) {
             return Step::Answer(Verdict::Current(Box::new(record.clone())));
         }
         if let Some(flight) = &self.in_flight {
             if now < flight.since.saturating_add(LOST_AFTER) {
                 return Step::Wait;
             }
-            // The answer is lost: resend the same token once, or give up.
-            if flight.attempt >= 2 {
-                return Step::Answer(Verdict::Ended(self.end(Ending::Lost)));
-            }
+            // The answer is lost: send the same token again (see the module documentation).
             let refresh_token = flight.refresh_token.clone();
             self.in_flight = Some(InFlight {
                 refresh_token: refresh_token.clone(),
                 since: now,
-                attempt: 2,
+                attempt: flight.attempt.saturating_add(1),
             });
             return Step::Send(refresh_token);
         }
@@ -179,7 +181,7 @@ impl Authority {
             let verdict = match (self.ended, &self.record) {
                 (Some(ending), _) => Verdict::Ended(ending),
                 (None, Some(r)) => Verdict::Current(Box::new(r.clone())),
-                (None, None) => Verdict::Ended(Ending::Lost),
+                (None, None) => Verdict::Failed(TokenError::Unavailable { status: 0 }),
             };
             return Settled { verdict, revoke };
         }
@@ -189,7 +191,7 @@ impl Authority {
                     record.apply_tokens(tokens, issued);
                     Verdict::Current(Box::new(record.clone()))
                 }
-                None => Verdict::Ended(self.end(Ending::Lost)),
+                None => Verdict::Failed(TokenError::Unavailable { status: 0 }),
             },
             Outcome::Refused(e) if e.error == ErrorCode::InvalidGrant => {
                 Verdict::Ended(self.end(Ending::Refused))
@@ -319,7 +321,7 @@ mod tests {
     }
 
     #[test]
-    fn a_lost_answer_is_resent_once_then_ends() {
+    fn a_lost_answer_is_resent_once_per_lost_after_and_never_ends_the_session() {
         let mut a = Authority::default();
         let v1 = record("a1", "r1", 0);
         assert!(matches!(a.refresh(&v1, true, 10), Step::Send(_)));
@@ -328,10 +330,37 @@ mod tests {
             a.refresh(&v1, true, 10 + LOST_AFTER),
             Step::Send(RefreshToken::new("r1"))
         );
+        assert_eq!(a.refresh(&v1, true, 11 + LOST_AFTER), Step::Wait);
         assert_eq!(
             a.refresh(&v1, true, 10 + 2 * LOST_AFTER),
-            Step::Answer(Verdict::Ended(Ending::Lost))
+            Step::Send(RefreshToken::new("r1"))
         );
+        assert_eq!(a.in_flight.as_ref().unwrap().attempt, 3);
+        assert_eq!(a.ended, None);
+    }
+
+    #[test]
+    fn forced_refreshes_have_a_floor() {
+        let mut a = Authority::default();
+        let v1 = record("a1", "r1", 0);
+        a.refresh(&v1, true, 100);
+        let s = a.settle(
+            &RefreshToken::new("r1"),
+            Outcome::Tokens(tokens("a2", Some("r2"))),
+            100,
+        );
+        let Verdict::Current(v2) = s.verdict else {
+            panic!()
+        };
+        // Forced again at once (an API keeps answering 401): no new send before the floor.
+        assert!(matches!(
+            a.refresh(&v2, true, 100 + FORCED_FLOOR - 1),
+            Step::Answer(Verdict::Current(_))
+        ));
+        assert!(matches!(
+            a.refresh(&v2, true, 100 + FORCED_FLOOR),
+            Step::Send(_)
+        ));
     }
 
     #[test]

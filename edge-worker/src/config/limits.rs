@@ -40,12 +40,16 @@ pub(crate) struct RateLimits {
     pub(crate) login_per_ip: Rate,
     /// Calls from one client address to a proxied API an entry opened to anonymous callers.
     pub(crate) anonymous_api_per_ip: Rate,
+    /// Logins finished from one client address (`/auth/token`, a provider's callback): each one
+    /// costs a token request with the app's credentials.
+    pub(crate) login_finish_per_ip: Rate,
 }
 
 impl Default for RateLimits {
     /// Ten password or registration attempts per user name per 15 minutes; 50 per address per
     /// 15 minutes (a shared office NAT signs in more than one user); 60 anonymous API calls per
-    /// address per minute.
+    /// address per minute; 60 finished logins (code exchanges, tokens-in-redirect callbacks) per
+    /// address per 15 minutes.
     fn default() -> Self {
         Self {
             login_per_user: Rate {
@@ -59,6 +63,10 @@ impl Default for RateLimits {
             anonymous_api_per_ip: Rate {
                 max: 60,
                 window_seconds: 60,
+            },
+            login_finish_per_ip: Rate {
+                max: 60,
+                window_seconds: 900,
             },
         }
     }
@@ -135,6 +143,7 @@ fn parse_rates(value: Option<String>) -> Result<RateLimits, WorkerError> {
         ("login_per_user", rates.login_per_user),
         ("login_per_ip", rates.login_per_ip),
         ("anonymous_api_per_ip", rates.anonymous_api_per_ip),
+        ("login_finish_per_ip", rates.login_finish_per_ip),
     ] {
         if rate.max == 0 || !(1..=86_400).contains(&rate.window_seconds) {
             return Err(problem(format!(

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use oauth_edge_shared::http::Method;
 use oauth_edge_shared::provider::catalog::providers_from_json;
-use oauth_edge_shared::provider::{ClientAuth, Delivery, ProviderConfig};
+use oauth_edge_shared::provider::{ClientAuth, Delivery, ProviderConfig, TokenCheck};
 use oauth_edge_shared::secret::ClientSecret;
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
@@ -256,12 +256,8 @@ fn parse_keys(current: Option<String>, previous: Option<String>) -> Result<Keyri
         Some(p) => Some(parse_key("SESSION_KEY_PREVIOUS", &p)?),
         None => None,
     };
-    if previous == Some(current) {
-        return Err(config_error(
-            "SESSION_KEY_PREVIOUS",
-            "equals SESSION_KEY: remove it, or set SESSION_KEY to the new key",
-        ));
-    }
+    // Equal keys are the first step of a rotation (README): nothing to add to the keyring.
+    let previous = previous.filter(|p| *p != current);
     Ok(Keyring::new(current, previous))
 }
 
@@ -328,11 +324,26 @@ fn check_provider(p: &Provider, auth_prefix: &str) -> Result<(), WorkerError> {
             )));
         }
     }
-    if let Delivery::RedirectTokens { .. } = p.config.dialect.delivery {
+    if let Delivery::RedirectTokens {
+        user_id, verify, ..
+    } = &p.config.dialect.delivery
+    {
         let expected = format!("{auth_prefix}/callback/{}", p.name);
         if url_path(&p.config.redirect_uri) != Some(expected.as_str()) {
             return Err(problem(format!(
                 "receives tokens in the redirect, so its redirect_uri must be <origin>{expected}"
+            )));
+        }
+        // Confirming by refresh proves the claimed user id only if the refresh sends it.
+        let sends_user_id = p
+            .config
+            .dialect
+            .refresh_params_from_user
+            .iter()
+            .any(|(_, fields)| fields.iter().any(|f| f == user_id));
+        if *verify == TokenCheck::Refresh && !sends_user_id {
+            return Err(problem(format!(
+                "confirms redirect tokens by refresh, so its refresh_params_from_user must send `{user_id}`"
             )));
         }
     }
@@ -580,8 +591,8 @@ mod tests {
         let during = parse_keys(Some(new.clone()), Some(old.clone())).unwrap();
         assert!(crate::seal::open(&during, crate::seal::Purpose::Session, "k", &sealed).is_some());
         assert!(parse_keys(Some(new.clone()), Some(" ".into())).is_ok());
-        let same = parse_keys(Some(new.clone()), Some(new)).unwrap_err();
-        assert_eq!(config_key(same), "SESSION_KEY_PREVIOUS");
+        // The first step of a rotation sets the previous key to the current one: accepted.
+        assert!(parse_keys(Some(new.clone()), Some(new)).is_ok());
         let bad = parse_keys(Some(old), Some("short".into())).unwrap_err();
         assert_eq!(config_key(bad), "SESSION_KEY_PREVIOUS");
     }
@@ -670,6 +681,24 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn redirect_tokens_confirmed_by_refresh_must_send_the_user_id() {
+        let entry = |params: serde_json::Value| {
+            serde_json::json!({"sso": {"profile": "plain-sso",
+                "authorization_endpoint": "https://sso/login", "token_endpoint": "https://sso/token",
+                "client_id": "c", "redirect_uri": "https://app.example/auth/callback/sso",
+                "dialect": {"refresh_params_from_user": params}}})
+        };
+        assert!(
+            parse_providers_json(entry(serde_json::json!([["username", ["user_id"]]]))).is_ok()
+        );
+        // (Lists merge over the profile's by name: this replaces the profile's `username` entry.)
+        let err = parse_providers_json(entry(serde_json::json!([["username", ["login"]]])))
+            .err()
+            .unwrap();
+        assert!(err.log_detail().unwrap().contains("user_id"));
     }
 
     #[test]

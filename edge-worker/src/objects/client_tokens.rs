@@ -61,9 +61,12 @@ impl ClientToken {
         }
     }
 
-    /// Whether it may still be sent at `now` (not within [`MARGIN`] of its expiry).
+    /// Whether it may still be sent at `now`: not within [`MARGIN`] of its expiry, or within a
+    /// quarter of its lifetime for a token that lives less than four minutes (a 60 s token would
+    /// otherwise never be usable, and every call would fetch one).
     pub(crate) fn usable(&self, now: UnixTime) -> bool {
-        now.saturating_add(MARGIN) < self.expires_at
+        let lifetime = self.expires_at.saturating_sub(self.fetched_at);
+        now.saturating_add(MARGIN.min(lifetime / 4)) < self.expires_at
     }
 }
 
@@ -239,7 +242,8 @@ async fn serve(
         );
         let failed = |e: worker::Error| WorkerError::Internal(format!("storage: {e}"));
         storage.put(STORAGE_KEY, sealed).await.map_err(failed)?;
-        let ttl_ms = i64::try_from(token.expires_at.saturating_sub(now) * 1000).unwrap_or(i64::MAX);
+        let ttl_ms = i64::try_from(token.expires_at.saturating_sub(now).saturating_mul(1000))
+            .unwrap_or(i64::MAX);
         storage.set_alarm(ttl_ms).await.map_err(failed)?;
         Ok::<_, WorkerError>(())
     };
@@ -282,6 +286,10 @@ mod tests {
         assert_eq!(t.expires_at, 4_600);
         assert!(t.usable(4_539));
         assert!(!t.usable(4_540));
+        // A 60 s token is usable for its first 45 s.
+        let short = ClientToken::new(tokens(Some(60)), 1_000);
+        assert!(short.usable(1_044));
+        assert!(!short.usable(1_045));
         assert_eq!(
             ClientToken::new(tokens(None), 0).expires_at,
             DEFAULT_ACCESS_TOKEN_LIFETIME

@@ -25,10 +25,12 @@ use oauth_edge_shared::authority::{
 };
 use oauth_edge_shared::error::{ErrorCode, ProviderError};
 use oauth_edge_shared::http::HttpResponse;
-use oauth_edge_shared::revoke::revocation_request;
-use oauth_edge_shared::secret::RefreshToken;
+use oauth_edge_shared::revoke::{access_token_revocation_request, session_revocation_request};
+use oauth_edge_shared::secret::{AccessToken, RefreshToken};
 use oauth_edge_shared::session::SessionRecord;
-use oauth_edge_shared::token::{parse_token_response, signed_token_request, Grant, TokenError};
+use oauth_edge_shared::token::{
+    parse_token_response, signed_token_request, Grant, TokenError, TokenSet, TokenType,
+};
 use serde::{Deserialize, Serialize};
 use worker::{durable_object, Delay, Env, Request, Response, State, Storage};
 
@@ -57,8 +59,9 @@ enum Ask {
         seen: Box<SessionRecord>,
         force: bool,
     },
-    /// The session is over: no refresh may bring it back.
-    Logout { kv_key: String },
+    /// The session is over: no refresh may bring it back. `created_at`: when the session began
+    /// (the object's storage is deleted when the session could have ended anyway).
+    Logout { kv_key: String, created_at: u64 },
 }
 
 /// What the object answers.
@@ -120,10 +123,16 @@ fn detail_or(detail: impl Into<Option<String>>) -> String {
         .unwrap_or_else(|| "the refresh authority".into())
 }
 
-/// Ends the session at its authority; the record to revoke, if it held one.
-pub(crate) async fn logout(env: &Env, kv_key: &str) -> Result<Option<SessionRecord>, WorkerError> {
+/// Ends the session at its authority; the record to revoke, if it held one. `kv_record`: the
+/// session as KV shows it.
+pub(crate) async fn logout(
+    env: &Env,
+    kv_key: &str,
+    kv_record: &SessionRecord,
+) -> Result<Option<SessionRecord>, WorkerError> {
     let ask = Ask::Logout {
         kv_key: kv_key.to_owned(),
+        created_at: kv_record.created_at,
     };
     match super::ask::<_, Answer>(env, BINDING, kv_key, &ask).await? {
         Answer::LoggedOut(record) => Ok(record.map(|r| *r)),
@@ -175,12 +184,18 @@ struct Shelf<'a> {
 }
 
 impl Shelf<'_> {
-    async fn load(&self) -> Authority {
-        let sealed = self.storage.get::<String>(STORAGE_KEY).await.ok().flatten();
-        sealed
+    /// The stored state; a failed read is an error (never mistaken for "no state", which would
+    /// let a stale view replace the real one).
+    async fn load(&self) -> Result<Authority, WorkerError> {
+        let sealed = self
+            .storage
+            .get::<String>(STORAGE_KEY)
+            .await
+            .map_err(|e| WorkerError::Internal(format!("authority storage: {e}")))?;
+        Ok(sealed
             .and_then(|s| seal::open(&self.config.keys, Purpose::Session, &self.location, &s))
             .and_then(|json| serde_json::from_slice(&json).ok())
-            .unwrap_or_default()
+            .unwrap_or_default())
     }
 
     async fn store(&self, machine: &Authority) -> Result<(), WorkerError> {
@@ -200,38 +215,71 @@ impl Shelf<'_> {
 }
 
 impl RefreshAuthority {
-    async fn machine(&self, shelf: &Shelf<'_>) -> Authority {
+    async fn machine(&self, shelf: &Shelf<'_>) -> Result<Authority, WorkerError> {
         if let Some(m) = self.machine.borrow().clone() {
-            return m;
+            return Ok(m);
         }
-        let loaded = shelf.load().await;
-        self.machine.borrow_mut().get_or_insert(loaded).clone()
+        let loaded = shelf.load().await?;
+        Ok(self.machine.borrow_mut().get_or_insert(loaded).clone())
     }
 
-    /// Applies `change` to the machine, stores the result, and returns what `change` returned.
+    /// Applies `change` to the machine, stores the result if it changed, and returns what
+    /// `change` returned.
     async fn change<T>(
         &self,
         shelf: &Shelf<'_>,
         change: impl FnOnce(&mut Authority) -> T,
     ) -> Result<T, WorkerError> {
         // No `await` between taking the state and putting it back: other callers may only come
-        // in while it is being stored, and then see (and store after) this change.
-        let mut machine = self.machine(shelf).await;
+        // in while it is being stored, and then see (and store after) this change. If storing
+        // fails, the memory is dropped (read again from storage by the next caller) and this
+        // caller is answered an error: nothing was sent.
+        let before = self.machine(shelf).await?;
+        let mut machine = before.clone();
         let out = change(&mut machine);
+        if machine == before {
+            return Ok(out);
+        }
         *self.machine.borrow_mut() = Some(machine.clone());
-        shelf.store(&machine).await?;
+        if let Err(e) = shelf.store(&machine).await {
+            *self.machine.borrow_mut() = None;
+            return Err(e);
+        }
         Ok(out)
     }
 
+    /// An alarm at the end of the session's lifetime deletes the object's storage: set on the
+    /// first request, whatever it is.
+    async fn schedule_end(&self, created_at: u64, config: &Config) {
+        let storage = self.state.storage();
+        if storage.get_alarm().await.ok().flatten().is_some() {
+            return;
+        }
+        let end_ms = created_at
+            .saturating_add(config.session_ttl)
+            .saturating_mul(1000);
+        let in_ms = end_ms.saturating_sub(clock::now_ms()).max(1000);
+        if let Err(e) = storage
+            .set_alarm(i64::try_from(in_ms).unwrap_or(i64::MAX))
+            .await
+        {
+            worker::console_warn!("refresh authority: alarm not set: {e}");
+        }
+    }
+
     async fn serve(&self, config: &Config, ask: Ask) -> Answer {
-        let kv_key = match &ask {
-            Ask::Refresh { kv_key, .. } | Ask::Logout { kv_key } => kv_key.clone(),
+        let (kv_key, created_at) = match &ask {
+            Ask::Refresh { kv_key, seen, .. } => (kv_key.clone(), seen.created_at),
+            Ask::Logout {
+                kv_key, created_at, ..
+            } => (kv_key.clone(), *created_at),
         };
         let shelf = Shelf {
             storage: self.state.storage(),
             config,
             location: format!("authority:{kv_key}"),
         };
+        self.schedule_end(created_at, config).await;
         let result = match ask {
             Ask::Logout { .. } => self.logout(&shelf, &kv_key).await,
             Ask::Refresh { seen, force, .. } => self.refresh(&shelf, &kv_key, *seen, force).await,
@@ -240,9 +288,8 @@ impl RefreshAuthority {
     }
 
     async fn logout(&self, shelf: &Shelf<'_>, kv_key: &str) -> Result<Answer, WorkerError> {
+        // The tombstone stays until the session could have ended anyway (the alarm).
         let record = self.change(shelf, Authority::logout).await?;
-        // Keep the tombstone until the session could have lived anyway, then forget it.
-        self.schedule_end(record.as_ref(), shelf.config).await;
         mirror(shelf.config, &self.env, kv_key, None).await;
         Ok(Answer::LoggedOut(record.map(Box::new)))
     }
@@ -269,7 +316,6 @@ impl RefreshAuthority {
                     Delay::from(POLL).await;
                 }
                 Step::Send(refresh_token) => {
-                    self.schedule_end(Some(&seen), shelf.config).await;
                     return self.send(shelf, kv_key, &seen, refresh_token).await;
                 }
             }
@@ -287,10 +333,25 @@ impl RefreshAuthority {
         let config = shelf.config;
         let record = self
             .machine(shelf)
-            .await
+            .await?
             .record
             .unwrap_or_else(|| seen.clone());
-        let provider = config.provider(Some(&record.provider))?;
+        let prepared = config
+            .provider(Some(&record.provider))
+            .and_then(|provider| {
+                let ctx = crate::routes::request_context(clock::now())?;
+                Ok((provider, ctx))
+            });
+        let (provider, ctx) = match prepared {
+            Ok(p) => p,
+            Err(e) => {
+                // Nothing was sent: the refresh is over, and the session kept.
+                let failed = Outcome::Failed(TokenError::Unavailable { status: 0 });
+                self.settle(shelf, kv_key, &record.provider, &sent, failed)
+                    .await;
+                return Err(e);
+            }
+        };
         let request = signed_token_request(
             &provider.config,
             &provider.client_secret,
@@ -298,7 +359,7 @@ impl RefreshAuthority {
                 refresh_token: &sent,
             },
             &record.user,
-            &crate::routes::request_context(clock::now())?,
+            &ctx,
         );
         match upstream::send_keeping_late(&request, config.upstream_timeout).await {
             Ok(Sent::Answered(response)) => {
@@ -335,7 +396,9 @@ impl RefreshAuthority {
                 });
                 Ok(Answer::Unavailable(detail_or(error.log_detail())))
             }
-            // Not known to have reached the provider: the machine waits LOST_AFTER, then resends.
+            // Maybe sent, no answer (connection refused, reset, ...): counted as lost, so the
+            // machine sends the same token again after LOST_AFTER. An outage never ends the
+            // session; callers meanwhile hear `provider_unavailable` (retryable).
             Err(e) => Ok(Answer::Unavailable(detail_or(e.log_detail()))),
         }
     }
@@ -361,23 +424,6 @@ impl RefreshAuthority {
             mirror(shelf.config, &self.env, kv_key, None).await;
         }
         to_answer(verdict)
-    }
-
-    /// An alarm at the end of the session's lifetime deletes the object's storage.
-    async fn schedule_end(&self, record: Option<&SessionRecord>, config: &Config) {
-        let Some(record) = record else { return };
-        let storage = self.state.storage();
-        if storage.get_alarm().await.ok().flatten().is_some() {
-            return;
-        }
-        let end_ms = (record.created_at + config.session_ttl).saturating_mul(1000);
-        let in_ms = end_ms.saturating_sub(clock::now_ms()).max(1000);
-        if let Err(e) = storage
-            .set_alarm(i64::try_from(in_ms).unwrap_or(i64::MAX))
-            .await
-        {
-            worker::console_warn!("refresh authority: alarm not set: {e}");
-        }
     }
 }
 
@@ -411,6 +457,7 @@ impl LateSettler {
         let settled = machine.settle(&self.sent, outcome, clock::now());
         *self.machine.borrow_mut() = Some(machine.clone());
         if let Err(e) = shelf.store(&machine).await {
+            *self.machine.borrow_mut() = None;
             worker::console_warn!(
                 "refresh authority: late answer not stored: {}",
                 e.log_detail().unwrap_or_default()
@@ -435,20 +482,44 @@ async fn finish(
         Verdict::Ended(_) => mirror(config, env, kv_key, None).await,
         Verdict::Failed(_) => {}
     }
-    if let Some((_, Some(refresh_token))) = &settled.revoke {
-        revoke_orphan(config, provider, refresh_token).await;
+    if let Some((access_token, refresh_token)) = settled.revoke.clone() {
+        revoke_orphan(config, provider, access_token, refresh_token).await;
     }
     to_answer(settled.verdict)
 }
 
-/// Revokes a refresh token obtained after the session ended (logout during a refresh).
-async fn revoke_orphan(config: &Config, provider: &str, refresh_token: &RefreshToken) {
-    let Ok(provider) = config.provider(Some(provider)) else {
+/// Revokes tokens obtained after the session ended (a logout during a refresh), the provider's
+/// way, as a logout does: the grant, then the access token.
+async fn revoke_orphan(
+    config: &Config,
+    provider: &str,
+    access_token: AccessToken,
+    refresh_token: Option<RefreshToken>,
+) {
+    let Ok(entry) = config.provider(Some(provider)) else {
         return;
     };
-    if let Some(request) =
-        revocation_request(&provider.config, &provider.client_secret, refresh_token)
-    {
+    let tokens = TokenSet {
+        access_token,
+        token_type: TokenType::Bearer,
+        expires_in: None,
+        expires_at: None,
+        mac_key: None,
+        refresh_token,
+        scope: None,
+        id_token: None,
+        extra: serde_json::Map::new(),
+    };
+    let now = clock::now();
+    let orphan = SessionRecord::new(provider, tokens, serde_json::Map::new(), now);
+    let secret = &entry.client_secret;
+    let context = || crate::routes::request_context(now).ok();
+    let requests = [
+        context().and_then(|ctx| session_revocation_request(&entry.config, secret, &orphan, &ctx)),
+        context()
+            .and_then(|ctx| access_token_revocation_request(&entry.config, secret, &orphan, &ctx)),
+    ];
+    for request in requests.into_iter().flatten() {
         if let Err(e) = upstream::send(&request, config.upstream_timeout).await {
             worker::console_warn!("refresh authority: orphan revocation: {}", e.code());
         }

@@ -56,6 +56,7 @@ async fn finish(call: &Call<'_>, provider: &Provider) -> Result<Reply, WorkerErr
     let given = redirect_tx(query)?;
     let return_to = tx.check_tokens(&provider.name, given.as_deref())?;
     let (delivered, claimed) = parse_redirect_tokens(&provider.config, query)?;
+    super::count_login_finish(call).await?;
     // Confirmed with the provider before anything is stored: the redirect came from the browser.
     let request = confirmation_request(
         &provider.config,

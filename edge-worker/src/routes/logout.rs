@@ -33,7 +33,15 @@ pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
 pub(crate) async fn end_session(call: &Call<'_>, id: &SessionId) -> Result<(), WorkerError> {
     let store = call.store()?;
     if let Some(kv_record) = store.load(id, call.now).await? {
-        let held = refresh_authority::logout(call.env, &id.kv_key()).await?;
+        // If the authority cannot be reached, the session still ends here (revoked as KV knows
+        // it, deleted, cookies cleared): a logout never fails closed.
+        let held = match refresh_authority::logout(call.env, &id.kv_key(), &kv_record).await {
+            Ok(held) => held,
+            Err(e) => {
+                worker::console_warn!("logout: refresh authority: {}", e.code());
+                None
+            }
+        };
         revoke(call, &held.unwrap_or(kv_record)).await;
     }
     store.delete(id).await

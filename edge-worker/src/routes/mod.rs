@@ -104,6 +104,19 @@ pub(crate) async fn count_login_attempt(
     rate_limiter::check(call.env, &user, rates.login_per_user).await
 }
 
+/// Counts one finished login (`/auth/token`, a provider's callback) from the client's address:
+/// each costs a token request with the app's credentials, and the tx cookie that allows one can
+/// be minted by anyone (issue 6 review).
+pub(crate) async fn count_login_finish(call: &Call<'_>) -> Result<(), WorkerError> {
+    let address = call.config.keys.digest(call.client_address().as_bytes());
+    rate_limiter::check(
+        call.env,
+        &format!("finish-ip:{address}"),
+        call.config.limits.rates.login_finish_per_ip,
+    )
+    .await
+}
+
 /// Time and fresh randomness for a request signed at `now`.
 pub(crate) fn request_context(
     now: oauth_edge_shared::UnixTime,

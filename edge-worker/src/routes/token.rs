@@ -49,6 +49,7 @@ async fn exchange(call: &Call<'_>) -> Result<Reply, WorkerError> {
         },
         provider.config.issuer.as_deref(),
     )?;
+    super::count_login_finish(call).await?;
 
     let request = signed_token_request(
         &provider.config,
