@@ -20,9 +20,9 @@
 //!   again, at most once per [`LOST_AFTER`]. Where the provider did not rotate it (or never got the
 //!   request: an outage), that recovers; where it did, the provider refuses it and the session
 //!   ends — exactly one re-login. An outage alone never ends a session: callers hear "try again".
-//! - **Forced refreshes have a floor**: a caller may force a new token (the API refused it) at
-//!   most once per [`FORCED_FLOOR`] seconds per session; more often it gets the current one, so a
-//!   script cannot make the Worker hammer the token endpoint.
+//! - **Forced refreshes are limited**: callers may force a new token that is not due (the API
+//!   refused it, the user asked) at most [`FORCED_PER_MINUTE`] times a minute per session; beyond
+//!   that they get the current one, so a script cannot make the Worker hammer the token endpoint.
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ErrorCode, ProviderError};
@@ -35,8 +35,8 @@ use crate::UnixTime;
 /// longest upstream timeout (12 s) with room for a late answer.
 pub const LOST_AFTER: u64 = 30;
 
-/// The least time between two refreshes a caller forces on a token that is not due (seconds).
-pub const FORCED_FLOOR: u64 = 10;
+/// How many refreshes of a token that is not due callers may force per minute and session.
+pub const FORCED_PER_MINUTE: u32 = 6;
 
 /// Why a session ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,6 +81,9 @@ pub struct Authority {
     pub ended: Option<Ending>,
     /// The refresh on its way to the provider, if any.
     pub in_flight: Option<InFlight>,
+    /// Forced refreshes counted in the current minute: (its start, count).
+    #[serde(default)]
+    pub forced: (UnixTime, u32),
 }
 
 /// What the shell must do for a caller.
@@ -125,9 +128,21 @@ impl Authority {
         }
         let record = self.record.get_or_insert_with(|| seen.clone());
         let behind = record.access_token != seen.access_token;
-        let too_soon = now < record.refreshed_at.saturating_add(FORCED_FLOOR);
-        if (behind || !force || too_soon) && !record.needs_refresh(now) {
+        if (behind || !force) && !record.needs_refresh(now) {
             return Step::Answer(Verdict::Current(Box::new(record.clone())));
+        }
+        if !record.needs_refresh(now) && self.in_flight.is_none() {
+            // A forced refresh of a token that is not due: counted.
+            if now >= self.forced.0.saturating_add(60) {
+                self.forced = (now, 0);
+            }
+            if self.forced.1 >= FORCED_PER_MINUTE {
+                let record = self.record.as_ref().map(|r| Box::new(r.clone()));
+                return Step::Answer(
+                    record.map_or(Verdict::Ended(Ending::Expired), Verdict::Current),
+                );
+            }
+            self.forced.1 += 1;
         }
         if let Some(flight) = &self.in_flight {
             if now < flight.since.saturating_add(LOST_AFTER) {
@@ -340,27 +355,29 @@ mod tests {
     }
 
     #[test]
-    fn forced_refreshes_have_a_floor() {
+    fn forced_refreshes_are_limited_per_minute() {
         let mut a = Authority::default();
-        let v1 = record("a1", "r1", 0);
-        a.refresh(&v1, true, 100);
-        let s = a.settle(
-            &RefreshToken::new("r1"),
-            Outcome::Tokens(tokens("a2", Some("r2"))),
-            100,
+        let mut view = record("a0", "r0", 0);
+        for i in 0..FORCED_PER_MINUTE {
+            let sent = view.refresh_token.clone().unwrap();
+            assert_eq!(a.refresh(&view, true, 100), Step::Send(sent.clone()), "{i}");
+            let s = a.settle(
+                &sent,
+                Outcome::Tokens(tokens(&format!("a{}", i + 1), Some(&format!("r{}", i + 1)))),
+                100,
+            );
+            let Verdict::Current(v) = s.verdict else {
+                panic!()
+            };
+            view = *v;
+        }
+        // One more within the minute: the current token, no send.
+        assert_eq!(
+            a.refresh(&view, true, 120),
+            Step::Answer(Verdict::Current(Box::new(view.clone())))
         );
-        let Verdict::Current(v2) = s.verdict else {
-            panic!()
-        };
-        // Forced again at once (an API keeps answering 401): no new send before the floor.
-        assert!(matches!(
-            a.refresh(&v2, true, 100 + FORCED_FLOOR - 1),
-            Step::Answer(Verdict::Current(_))
-        ));
-        assert!(matches!(
-            a.refresh(&v2, true, 100 + FORCED_FLOOR),
-            Step::Send(_)
-        ));
+        // A minute later, allowed again.
+        assert!(matches!(a.refresh(&view, true, 160), Step::Send(_)));
     }
 
     #[test]
