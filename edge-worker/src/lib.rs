@@ -169,7 +169,7 @@ async fn serve(
             },
             Route::Callback(_) => Rules::Navigation,
             Route::Api { provider, .. } => Rules::Csrf {
-                methods: api_of(&config, provider)?.1.methods.join(", "),
+                methods: api_of(&config, provider)?.1.allow(),
                 api: true,
             },
             Route::NotFound => return Err(WorkerError::NotFound),

@@ -1,8 +1,9 @@
 //! Descriptions of HTTP requests and responses: what the pure core builds and parses, and what the
 //! shells send and receive with their own `fetch`.
 
-/// An HTTP method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// An HTTP method (upper-case on the wire and in configuration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
 pub enum Method {
     /// GET
     Get,

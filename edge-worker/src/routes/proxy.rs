@@ -47,7 +47,8 @@ pub(crate) async fn handle(
     let url =
         upstream_url(&api.base_url, rest, call.query.as_deref()).map_err(WorkerError::BadPath)?;
     let method = Method::parse(&call.method)
-        .ok_or_else(|| WorkerError::MethodNotAllowed(api.methods.join(", ")))?;
+        .filter(|m| api.methods.contains(m))
+        .ok_or_else(|| WorkerError::MethodNotAllowed(api.allow()))?;
     let request = upstream_request(method, url, &call.headers, call.body.clone());
     let answer = match api.token {
         ApiToken::Session => with_session_token(call, provider, &request).await?,

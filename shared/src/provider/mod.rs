@@ -13,6 +13,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::http::Method;
+
 pub use dialect::{
     BodyEncoding, ClientAuth, Delivery, Dialect, ErrorFields, Expiry, GrantNames, Revocation,
     SuccessSignal, TokenCheck,
@@ -79,9 +81,10 @@ pub struct ProviderConfig {
 pub struct ApiProxy {
     /// The allow-listed base URL; requests may only reach paths below it.
     pub base_url: String,
-    /// Allowed methods (upper-case); default `GET`.
+    /// Allowed methods (upper-case in configuration: `GET`, `POST`, `PUT`, `PATCH`, `DELETE`);
+    /// default `GET`. Typed, so a method the proxy cannot send is a configuration error.
     #[serde(default = "default_methods")]
-    pub methods: Vec<String>,
+    pub methods: Vec<Method>,
     /// Whose token to attach: the user's session (default) or a client-credentials token.
     #[serde(default)]
     pub token: ApiToken,
@@ -93,8 +96,16 @@ pub struct ApiProxy {
     pub anonymous: bool,
 }
 
-fn default_methods() -> Vec<String> {
-    vec!["GET".into()]
+fn default_methods() -> Vec<Method> {
+    vec![Method::Get]
+}
+
+impl ApiProxy {
+    /// The allowed methods as an `Allow` header value (`GET, POST`).
+    pub fn allow(&self) -> String {
+        let names: Vec<&str> = self.methods.iter().map(|m| m.as_str()).collect();
+        names.join(", ")
+    }
 }
 
 /// Whose token the API proxy attaches.
