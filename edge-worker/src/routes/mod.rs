@@ -48,14 +48,9 @@ pub(crate) struct Call<'a> {
 }
 
 impl Call<'_> {
-    /// The body as JSON of type `T`; an empty body reads as `{}`.
+    /// The body as JSON of type `T`; an empty body reads as `{}` (see [`json_body`]).
     pub(crate) fn json<T: DeserializeOwned>(&self) -> Result<T, WorkerError> {
-        let body: &[u8] = if self.body.iter().all(u8::is_ascii_whitespace) {
-            b"{}"
-        } else {
-            &self.body
-        };
-        serde_json::from_slice(body).map_err(|e| WorkerError::BadRequest(e.to_string()))
+        json_body(&self.body)
     }
 
     /// A cookie's value.
@@ -86,6 +81,16 @@ impl Call<'_> {
     pub(crate) fn store(&self) -> Result<SessionStore, WorkerError> {
         SessionStore::new(self.env, &self.config.keys, self.config.session_ttl)
     }
+}
+
+/// A request body as JSON of type `T`; an empty (or all white space) body reads as `{}`.
+pub(crate) fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, WorkerError> {
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        body
+    };
+    serde_json::from_slice(body).map_err(|e| WorkerError::BadRequest(e.to_string()))
 }
 
 /// Counts one `/auth/password` or `/auth/register` attempt for `username` at `provider` and from
