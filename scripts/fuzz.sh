@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Coverage-guided fuzzing of every parser in shared/ (libFuzzer, on the pinned stable Rust):
-# see fuzz/README.md.
+# Coverage-guided fuzzing of every parser in shared/ and of the Worker's own request parsing in
+# edge-worker/ (libFuzzer, on the pinned stable Rust): see fuzz/README.md.
 #
-#   scripts/fuzz.sh                    short run (CI): every target, 10 s each, two at a time
+#   scripts/fuzz.sh                    short run (CI): every target, 6 s each, two at a time
 #   FUZZ_SECONDS=600 scripts/fuzz.sh   long run: 600 s per target
 #   scripts/fuzz.sh callback form      only the named targets
 #   FUZZ_SECONDS=0 scripts/fuzz.sh     build only (e.g. to run a reproducer, see fuzz/README.md)
 #
-# FUZZ_SECONDS  seconds per target (default 10; 0: build only)
+# FUZZ_SECONDS  seconds per target (default 6; 0: build only)
 # FUZZ_JOBS     targets fuzzed at once (default: the number of cores)
 #
 # Installs what is missing (the pinned toolchain, a C++ compiler for libFuzzer), builds the
@@ -20,7 +20,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 FUZZ="$ROOT/fuzz"
 export PATH="$HOME/.cargo/bin:$PATH"
-SECONDS_EACH="${FUZZ_SECONDS:-10}"
+SECONDS_EACH="${FUZZ_SECONDS:-6}"
 JOBS="${FUZZ_JOBS:-$(nproc)}"
 case "$SECONDS_EACH$JOBS" in *[!0-9]*) echo "FUZZ_SECONDS and FUZZ_JOBS must be numbers" >&2; exit 2 ;; esac
 [ "$JOBS" -ge 1 ] || JOBS=1
@@ -75,7 +75,8 @@ rm -rf "$RUN"
 mkdir -p "$RUN"
 dict_for() {
   case "$1" in
-    token_response | userinfo | registration | provider_config | stored_records) echo "$FUZZ/dict/json.dict" ;;
+    token_response | userinfo | registration | provider_config | stored_records | worker_config | \
+      worker_body | worker_unseal) echo "$FUZZ/dict/json.dict" ;;
     *) echo "$FUZZ/dict/url.dict" ;;
   esac
 }

@@ -13,6 +13,10 @@ mod csrf;
 mod demo_config;
 mod entropy;
 mod error;
+/// Public wrappers for the fuzz targets in `fuzz/` (feature `fuzzing`); not the Worker's API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod objects;
 mod reply;
 mod routes;

@@ -1,6 +1,7 @@
 //! Helpers shared by the fuzz targets in `fuzz_targets/`: the provider configurations every
-//! dialect-dependent parser is run under, and the splitting of one fuzz input into several
-//! textual arguments (so that seed files stay readable text).
+//! dialect-dependent parser is run under, the splitting of one fuzz input into several
+//! textual arguments (so that seed files stay readable text), and a reader of numbers for the
+//! targets whose input is binary.
 use std::sync::OnceLock;
 
 use oauth_edge_shared::provider::catalog::{provider_from_json, PROFILES};
@@ -119,6 +120,46 @@ pub fn status(line: &[u8]) -> u16 {
         .map_or(200, |&b| STATUSES[b as usize % STATUSES.len()])
 }
 
+/// Reads fixed-size little-endian numbers off the front of a fuzz input; an exhausted input reads
+/// as zeros (so every input is a valid one).
+pub struct Bytes<'a>(pub &'a [u8]);
+
+impl Bytes<'_> {
+    /// The next `N` bytes, zero-padded.
+    pub fn array<const N: usize>(&mut self) -> [u8; N] {
+        let mut out = [0; N];
+        let n = N.min(self.0.len());
+        out[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        out
+    }
+
+    /// The next byte.
+    pub fn u8(&mut self) -> u8 {
+        self.array::<1>()[0]
+    }
+
+    /// The next two bytes.
+    pub fn u16(&mut self) -> u16 {
+        u16::from_le_bytes(self.array())
+    }
+
+    /// The next four bytes.
+    pub fn u32(&mut self) -> u32 {
+        u32::from_le_bytes(self.array())
+    }
+
+    /// The next eight bytes.
+    pub fn u64(&mut self) -> u64 {
+        u64::from_le_bytes(self.array())
+    }
+
+    /// Whether anything is left.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,5 +179,8 @@ mod tests {
         assert_eq!(status(b"404"), 404);
         assert_eq!(status(b"200&access_token=a"), 200);
         assert_eq!(status(b""), 200);
+        let mut b = Bytes(&[1, 2, 0, 3]);
+        assert_eq!((b.u8(), b.u16(), b.u32(), b.u8()), (1, 2, 3, 0));
+        assert!(b.is_empty());
     }
 }

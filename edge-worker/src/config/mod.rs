@@ -183,7 +183,9 @@ fn parse_origins(value: Option<String>) -> Result<Vec<String>, WorkerError> {
                 }
                 // Plain http only for a development server on this machine: on any other host a
                 // network attacker could serve script from that origin (issue 6, finding 9).
-                Some(("http", host)) if is_loopback(host) => Ok(origin.to_ascii_lowercase()),
+                Some(("http", host)) if is_loopback(host) && !host.contains('/') => {
+                    Ok(origin.to_ascii_lowercase())
+                }
                 Some(("http", host)) if !host.is_empty() && !host.contains('/') => {
                     Err(config_error(
                         "ALLOWED_ORIGINS",
@@ -522,6 +524,8 @@ mod tests {
             "http://192.168.1.2:5173",
             "http://localhost.evil.example",
             "http://127.0.0.1.evil.example",
+            // Found by the `worker_config` fuzz target: a loopback origin with a path.
+            "http://localhost:5173/evil",
         ] {
             assert_eq!(with("ALLOWED_ORIGINS", bad), "ALLOWED_ORIGINS", "{bad}");
         }

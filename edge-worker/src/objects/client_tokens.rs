@@ -83,7 +83,7 @@ pub(crate) fn must_fetch(held: Option<&ClientToken>, refused: Option<&str>, now:
         Some(t) if !t.usable(now) => true,
         Some(t) => {
             refused == Some(fingerprint(&t.access_token).as_str())
-                && now >= t.fetched_at + REPLACE_FLOOR
+                && now >= t.fetched_at.saturating_add(REPLACE_FLOOR)
         }
     }
 }
@@ -308,6 +308,16 @@ mod tests {
         assert!(must_fetch(Some(&t), Some(&fp), 1_000 + REPLACE_FLOOR));
         // A report about another (older) token changes nothing.
         assert!(!must_fetch(Some(&t), Some("other"), 2_000));
+    }
+
+    /// Found by the `worker_client_tokens` fuzz target: `fetched_at + REPLACE_FLOOR` overflowed.
+    #[test]
+    fn a_token_fetched_at_the_end_of_time_does_not_overflow() {
+        let mut t = ClientToken::new(tokens(Some(3600)), 0);
+        t.fetched_at = u64::MAX - 1;
+        t.expires_at = u64::MAX;
+        let fp = fingerprint(&t.access_token);
+        assert!(!must_fetch(Some(&t), Some(&fp), 0));
     }
 
     #[test]

@@ -49,7 +49,10 @@ pub(crate) fn attempt(window: Option<Window>, rate: Rate, now_ms: u64) -> (Windo
             count: 0,
         });
     if current.count >= rate.max {
-        let left_ms = (current.start_ms + length).saturating_sub(now_ms);
+        let left_ms = current
+            .start_ms
+            .saturating_add(length)
+            .saturating_sub(now_ms);
         let retry_after = left_ms.div_ceil(1000).max(1);
         (current, Decision::Refused { retry_after })
     } else {
@@ -106,7 +109,9 @@ impl worker::DurableObject for RateLimiter {
         if stored != Some(window) {
             storage.put(STORAGE_KEY, window).await?;
             if stored.map(|w| w.start_ms) != Some(window.start_ms) {
-                let end = window.start_ms + u64::from(rate.window_seconds) * 1000;
+                let end = window
+                    .start_ms
+                    .saturating_add(u64::from(rate.window_seconds) * 1000);
                 storage
                     .set_alarm(i64::try_from(end.saturating_sub(now)).unwrap_or(i64::MAX))
                     .await?;
@@ -156,6 +161,17 @@ mod tests {
                 count: 1
             }
         );
+    }
+
+    /// Found by the `worker_rate_limit` fuzz target: a window ending past `u64::MAX` overflowed.
+    #[test]
+    fn a_window_at_the_end_of_time_does_not_overflow() {
+        let w = Some(Window {
+            start_ms: u64::MAX - 10,
+            count: 3,
+        });
+        let (_, d) = attempt(w, RATE, u64::MAX - 5);
+        assert!(matches!(d, Decision::Refused { retry_after } if retry_after >= 1));
     }
 
     #[test]

@@ -48,17 +48,7 @@ struct LoginAnswer<'a> {
 
 /// Handles the call.
 pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
-    let request: LoginRequest = call.json()?;
-    if !state::is_well_formed(&request.state) {
-        return Err(WorkerError::BadRequest(
-            "`state` must be 22 to 256 base64url characters".into(),
-        ));
-    }
-    if !is_s256_challenge(&request.code_challenge) {
-        return Err(WorkerError::BadRequest(
-            "`code_challenge` must be an S256 challenge (43 base64url characters)".into(),
-        ));
-    }
+    let request = read_request(&call.body)?;
     let provider = call.config.provider(request.provider.as_deref())?;
     let (tx, delivery) = match provider.config.dialect.delivery {
         Delivery::Code { .. } => (
@@ -98,4 +88,27 @@ pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
         delivery,
     })
     .with_cookie(cookies::set_tx(&sealed)))
+}
+
+/// The request body, with a state and a challenge of the right shape.
+fn read_request(body: &[u8]) -> Result<LoginRequest, WorkerError> {
+    let request: LoginRequest = super::json_body(body)?;
+    if !state::is_well_formed(&request.state) {
+        return Err(WorkerError::BadRequest(
+            "`state` must be 22 to 256 base64url characters".into(),
+        ));
+    }
+    if !is_s256_challenge(&request.code_challenge) {
+        return Err(WorkerError::BadRequest(
+            "`code_challenge` must be an S256 challenge (43 base64url characters)".into(),
+        ));
+    }
+    Ok(request)
+}
+
+/// What this route reads from a request body before it looks at anything else (the fuzz targets'
+/// entry, `crate::fuzzing`).
+#[cfg(feature = "fuzzing")]
+pub(crate) fn read_body(body: &[u8]) -> Result<(), WorkerError> {
+    read_request(body).map(drop)
 }

@@ -25,6 +25,22 @@ struct TokenRequestBody {
     iss: Option<String>,
 }
 
+/// The request body, with a code.
+fn read_request(body: &[u8]) -> Result<TokenRequestBody, WorkerError> {
+    let body: TokenRequestBody = super::json_body(body)?;
+    if body.code.expose().is_empty() {
+        return Err(WorkerError::BadRequest("`code` is empty".into()));
+    }
+    Ok(body)
+}
+
+/// What this route reads from a request body before it looks at anything else (the fuzz targets'
+/// entry, `crate::fuzzing`).
+#[cfg(feature = "fuzzing")]
+pub(crate) fn read_body(body: &[u8]) -> Result<(), WorkerError> {
+    read_request(body).map(drop)
+}
+
 /// Handles the call. The tx cookie is cleared whatever the outcome: a transaction is used once.
 pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
     let reply = exchange(call).await.unwrap_or_else(WorkerError::into_reply);
@@ -32,10 +48,7 @@ pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
 }
 
 async fn exchange(call: &Call<'_>) -> Result<Reply, WorkerError> {
-    let body: TokenRequestBody = call.json()?;
-    if body.code.expose().is_empty() {
-        return Err(WorkerError::BadRequest("`code` is empty".into()));
-    }
+    let body = read_request(&call.body)?;
     let tx = call
         .cookie(cookies::TX)
         .and_then(|sealed| transaction::open(&call.config.keys, sealed, call.now))
