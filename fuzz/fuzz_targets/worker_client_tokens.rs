@@ -1,6 +1,7 @@
 //! The client-token object's decision (`objects::client_tokens::must_fetch` and
 //! `ClientToken::new` / `usable`, the pure core of the `ClientTokens` Durable Object): fetch when
-//! no token is held or it is within `MARGIN` seconds of its expiry; when a caller reports the
+//! no token is held or it is within its margin of expiry (`MARGIN`, at most a quarter of its
+//! lifetime); when a caller reports the
 //! held token refused (by its fingerprint), replace it only once it is `REPLACE_FLOOR` seconds
 //! old; a report about another token changes nothing. A token's expiry is the answer's absolute
 //! one, else fetch time + `expires_in` (saturating), else the default lifetime.
@@ -34,9 +35,11 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(fingerprint(&token), own);
 
     let usable = client_token_usable(&held, now);
+    // The margin is MARGIN, or a quarter of the token's lifetime when that is less.
+    let margin = MARGIN.min(expires_at.saturating_sub(fetched_at) / 4);
     assert_eq!(
         usable,
-        u128::from(now) + u128::from(MARGIN) < u128::from(expires_at)
+        u128::from(now) + u128::from(margin) < u128::from(expires_at)
     );
     let refused = match (flags & 2 != 0, flags & 4 != 0) {
         (true, _) => Some(own.as_str()),
