@@ -99,10 +99,10 @@ function redirectError() {
   scrubAddressBar();
   return fail(code);
 }
-/** A 401 whose challenge (RFC 6750 §3.1) or JSON body says `invalid_token`. */
+/** A 401 whose Bearer challenge (RFC 6750 §3.1, parsed in Rust) or JSON body says `invalid_token`. */
 async function saysInvalidToken(res) {
   if (res.status !== 401) return false;
-  if ((res.headers.get("WWW-Authenticate") || "").includes("invalid_token")) return true;
+  if (core.bearerErrorIs(res.headers.get("WWW-Authenticate") || "", "invalid_token")) return true;
   if (!(res.headers.get("Content-Type") || "").includes("json")) return false;
   try {
     return (await res.clone().json())?.error === "invalid_token";

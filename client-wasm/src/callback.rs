@@ -9,9 +9,10 @@
 //! Worker's own failure redirect for providers that deliver tokens to it
 //! (`?oauth_edge_error=<code>`, `docs/worker-api.md`).
 use js_sys::Object;
-use oauth_edge_shared::callback::{parse_callback, Callback, CallbackError};
+use oauth_edge_shared::callback::{
+    parse_callback, read_redirect, Callback, CallbackError, Redirect,
+};
 use oauth_edge_shared::error::ProviderError;
-use oauth_edge_shared::form;
 use oauth_edge_shared::return_to::safe_return_to;
 use oauth_edge_shared::secret::{AuthorizationCode, Redacted};
 use oauth_edge_shared::transaction::{issuer_matches, state_matches};
@@ -35,9 +36,6 @@ pub struct PendingLogin {
     /// The redirect parameter carrying the code (`code`, or e.g. `authorization_code`).
     pub code_param: String,
 }
-
-/// The parameter of the Worker's failure redirect (`/?oauth_edge_error=<code>`).
-pub const WORKER_ERROR_PARAM: &str = "oauth_edge_error";
 
 /// The token request `POST /auth/token` carries (`docs/worker-api.md`). Its `Debug` prints
 /// none of the code, the state and the verifier.
@@ -112,7 +110,9 @@ pub fn check(
         refusal: Refusal::Client(code),
     };
     let code_param = pending.as_ref().map_or("code", |p| p.code_param.as_str());
-    let query = match read_redirect(query, code_param).map_err(|c| refuse(None, c))? {
+    let query = match read_redirect(query, code_param)
+        .map_err(|_| refuse(None, ClientErrorCode::MalformedCallback))?
+    {
         Redirect::Query(query) => query,
         Redirect::Worker(code) => {
             return Err(Refused {
@@ -146,57 +146,6 @@ pub fn check(
             iss,
         }),
     }
-}
-
-/// A redirect's query once the two dialects are read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Redirect {
-    /// The Worker's failure redirect: one `oauth_edge_error` of `[a-z0-9_]`, at most 64.
-    Worker(String),
-    /// An authorization response, with the provider's code parameter renamed to `code` so the
-    /// RFC 6749 parser reads it (with its duplicate checks).
-    Query(String),
-}
-
-/// Reads the Worker's failure redirect and the configured code parameter in one pass. Refused as
-/// malformed: a repeated, empty or odd `oauth_edge_error` (a forged link writing words onto the
-/// page), and, when the code parameter is another name, a `code` as well (ambiguous).
-pub fn read_redirect(query: &str, code_param: &str) -> Result<Redirect, ClientErrorCode> {
-    let mut out = String::with_capacity(query.len());
-    let mut worker = None;
-    for part in query.strip_prefix('?').unwrap_or(query).split('&') {
-        // split_once, not slicing: a slice's panic path would pull formatting code into the wasm.
-        let (raw_name, value) = part
-            .split_once('=')
-            .map_or((part, None), |(n, v)| (n, Some(v)));
-        let name = form::decode(raw_name);
-        if name == WORKER_ERROR_PARAM {
-            let value = form::decode(value.unwrap_or_default());
-            let well_formed = value.len() <= 64
-                && value
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-            if worker.is_some() || value.is_empty() || !well_formed {
-                return Err(ClientErrorCode::MalformedCallback);
-            }
-            worker = Some(value);
-        } else if name == "code" && code_param != "code" {
-            return Err(ClientErrorCode::MalformedCallback);
-        }
-        if !out.is_empty() {
-            out.push('&');
-        }
-        if name == code_param {
-            out.push_str("code");
-            if let Some(v) = value {
-                out.push('=');
-                out.push_str(v);
-            }
-        } else {
-            out.push_str(part);
-        }
-    }
-    Ok(worker.map_or(Redirect::Query(out), Redirect::Worker))
 }
 
 /// Matches the callback's `state` with this tab's pending login, telling apart a missing state,
@@ -302,7 +251,7 @@ pub fn redirect_error(query: &str) -> Option<String> {
     match read_redirect(query, "code") {
         Ok(Redirect::Query(_)) => None,
         Ok(Redirect::Worker(code)) => Some(code),
-        Err(c) => Some(c.as_str().to_owned()),
+        Err(_) => Some(ClientErrorCode::MalformedCallback.as_str().to_owned()),
     }
 }
 
@@ -469,10 +418,6 @@ mod tests {
             refused("authorization_code=a&state=s", Some(tx("s")), None).refusal,
             Refusal::Client(NotACallback)
         );
-        assert_eq!(
-            read_redirect("?x=1&authorization%5Fcode=a", "authorization_code"),
-            Ok(Redirect::Query("x=1&code=a".into()))
-        );
         assert!(is_callback("?authorization_code=a", "authorization_code"));
         assert!(!is_callback("?authorization_code=a", "code"));
         assert!(!is_callback("?page=2", "authorization_code"));
@@ -489,23 +434,6 @@ mod tests {
         assert_eq!(
             redirect_error("?oauth_edge_error=X").as_deref(),
             Some("malformed_callback")
-        );
-        let worker_error = |q: &str| match read_redirect(q, "code") {
-            Ok(Redirect::Worker(c)) => Ok(Some(c)),
-            Ok(Redirect::Query(_)) => Ok(None),
-            Err(e) => Err(e),
-        };
-        assert_eq!(worker_error("a=1"), Ok(None));
-        for bad in [
-            "oauth_edge_error=",
-            "oauth_edge_error=Call+us",
-            "oauth_edge_error=a&oauth_edge_error=b",
-        ] {
-            assert_eq!(worker_error(bad), Err(MalformedCallback), "{bad}");
-        }
-        assert_eq!(
-            worker_error(&format!("oauth_edge_error={}", "a".repeat(65))),
-            Err(MalformedCallback)
         );
     }
 }

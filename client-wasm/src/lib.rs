@@ -19,11 +19,19 @@ mod js;
 mod login;
 
 pub use callback::{
-    check, check_callback, check_issuer, check_state, is_callback, read_redirect, redirect_error,
-    PendingLogin, Redeem, Redirect, Refusal, Refused, WORKER_ERROR_PARAM,
+    check, check_callback, check_issuer, check_state, is_callback, redirect_error, PendingLogin,
+    Redeem, Refusal, Refused,
 };
 pub use error::{error_message, ClientErrorCode};
 pub use login::begin_login;
+
+/// `bearerErrorIs(wwwAuthenticate, code)`: whether the `error` attribute of the header's Bearer
+/// challenge (RFC 6750 §3, parsed as RFC 9110 challenges: `oauth_edge_shared::challenge`) is
+/// `code`; `undefined` when it has none. `client.js` retries a call once after `invalid_token`.
+#[wasm_bindgen(js_name = bearerErrorIs)]
+pub fn bearer_error_is(www_authenticate: &str, code: &str) -> Option<bool> {
+    oauth_edge_shared::challenge::bearer_error_is(www_authenticate, code)
+}
 
 /// The TypeScript shapes of the core's answers (the public types are in `js/client.d.ts`).
 #[wasm_bindgen(typescript_custom_section)]

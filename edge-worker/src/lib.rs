@@ -11,6 +11,7 @@ mod config;
 mod cookies;
 mod csrf;
 mod demo_config;
+mod effects;
 mod entropy;
 mod error;
 /// Public wrappers for the fuzz targets in `fuzz/` (feature `fuzzing`); not the Worker's API.
@@ -33,6 +34,7 @@ pub use crate::objects::refresh_authority::RefreshAuthority;
 
 use crate::config::{Config, DEFAULT_API_PREFIX, DEFAULT_PREFIX};
 use crate::csrf::Origins;
+use crate::effects::runtime::Runtime;
 use crate::error::WorkerError;
 use crate::reply::Reply;
 use crate::routes::Call;
@@ -207,9 +209,10 @@ async fn serve(
         let url = req
             .url()
             .map_err(|e| WorkerError::BadRequest(format!("unreadable URL: {e}")))?;
+        let fx = Runtime::new(env);
         let call = Call {
             config: &config,
-            env,
+            fx: &fx,
             cookie_header: header(&req, "Cookie").unwrap_or_default(),
             headers: req.headers().entries().collect(),
             query: url.query().map(str::to_owned),

@@ -9,14 +9,11 @@ use oauth_edge_shared::provider::ProviderConfig;
 use oauth_edge_shared::session::SessionRecord;
 use oauth_edge_shared::UnixTime;
 use sha2::{Digest, Sha256};
-use worker::KvStore;
 
-use crate::entropy;
+use crate::effects::{random, Kv, Log, Randomness};
 use crate::error::WorkerError;
 use crate::seal::{self, Keyring, Purpose, NONCE_LEN};
 
-/// The KV binding name.
-pub(crate) const BINDING: &str = "SESSIONS";
 /// KV's smallest `expirationTtl`.
 const MIN_KV_TTL: u64 = 60;
 
@@ -93,50 +90,41 @@ pub(crate) fn kv_ttl(
         .max(MIN_KV_TTL)
 }
 
-/// Sessions in KV, sealed under the Worker's key. It owns what it needs, so work that outlives the
-/// request (`ctx.wait_until`) can keep a clone.
-#[derive(Clone)]
-pub(crate) struct SessionStore {
-    kv: KvStore,
-    keys: Keyring,
+/// Sessions in KV, sealed under the Worker's key, through the [`Kv`] effect.
+pub(crate) struct SessionStore<'a, E> {
+    fx: &'a E,
+    keys: &'a Keyring,
     session_ttl: u64,
 }
 
-impl SessionStore {
-    /// The store in `env`'s `SESSIONS` namespace.
-    pub(crate) fn new(
-        env: &worker::Env,
-        keys: &Keyring,
-        session_ttl: u64,
-    ) -> Result<Self, WorkerError> {
-        let kv = env.kv(BINDING).map_err(|_| WorkerError::Config {
-            key: BINDING.to_owned(),
-            problem: "is not bound to a KV namespace".to_owned(),
-        })?;
-        Ok(Self {
-            kv,
-            keys: keys.clone(),
+impl<'a, E: Kv + Randomness + Log> SessionStore<'a, E> {
+    /// The store in `fx`'s session namespace.
+    pub(crate) fn new(fx: &'a E, keys: &'a Keyring, session_ttl: u64) -> Self {
+        Self {
+            fx,
+            keys,
             session_ttl,
-        })
+        }
     }
 
     /// The session `id` names, if it exists, opens, and has not outlived the session lifetime. A
     /// value that does not open (corrupt, moved from another key, or sealed under a key the
     /// keyring no longer holds) ends that session cleanly: it is deleted, and the caller sees no
-    /// session.
+    /// session. A KV read that fails is an error (never mistaken for "no session").
     pub(crate) async fn load(
         &self,
         id: &SessionId,
         now: UnixTime,
     ) -> Result<Option<SessionRecord>, WorkerError> {
         let key = id.kv_key();
-        let Some(sealed) = self.kv.get(&key).text().await.map_err(kv_error)? else {
+        let Some(sealed) = self.fx.kv_get(&key).await? else {
             return Ok(None);
         };
-        match open_record(&self.keys, &key, &sealed) {
+        match open_record(self.keys, &key, &sealed) {
             Some(record) => Ok(Some(record).filter(|r| now < r.created_at + self.session_ttl)),
             None => {
-                worker::console_warn!("session store: a stored session did not open; it ends");
+                self.fx
+                    .warn("session store: a stored session did not open; it ends");
                 self.delete(id).await?;
                 Ok(None)
             }
@@ -162,14 +150,9 @@ impl SessionStore {
         now: UnixTime,
         provider: &ProviderConfig,
     ) -> Result<(), WorkerError> {
-        let sealed = seal_record(&self.keys, key, record, entropy::random()?);
-        self.kv
-            .put(key, sealed)
-            .map_err(kv_error)?
-            .expiration_ttl(kv_ttl(record, self.session_ttl, now, provider))
-            .execute()
-            .await
-            .map_err(kv_error)
+        let sealed = seal_record(self.keys, key, record, random(self.fx)?);
+        let ttl = kv_ttl(record, self.session_ttl, now, provider);
+        self.fx.kv_put(key, sealed, ttl).await
     }
 
     /// Deletes the session (no error if it is already gone).
@@ -179,12 +162,8 @@ impl SessionStore {
 
     /// [`delete`](Self::delete) by KV key.
     pub(crate) async fn delete_at(&self, key: &str) -> Result<(), WorkerError> {
-        self.kv.delete(key).await.map_err(kv_error)
+        self.fx.kv_delete(key).await
     }
-}
-
-fn kv_error(e: worker::KvError) -> WorkerError {
-    WorkerError::Internal(format!("KV: {e}"))
 }
 
 #[cfg(test)]

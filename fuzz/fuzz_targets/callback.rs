@@ -1,11 +1,15 @@
-//! The authorization response on the redirect URI: `callback::parse_callback` and
-//! `is_callback`, the `tx` of a tokens-in-the-redirect login (`transaction::redirect_tx`), the
+//! The authorization response on the redirect URI: `callback::parse_callback`, `is_callback` and
+//! `read_redirect` (a provider's own code parameter, the Worker's failure redirect), the `tx` of a tokens-in-the-redirect login (`transaction::redirect_tx`), the
 //! checks of what came back against the pending login (`state`, PKCE verifier, `iss`, `tx`),
-//! and the OAuth error codes it carries.
+//! and the OAuth error codes it carries; and the RFC 6750 challenge of an API's `401`
+//! (`challenge::bearer_error_is`), read from the same text.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use oauth_edge_fuzz::{text, NOW};
-use oauth_edge_shared::callback::{is_callback, parse_callback, Callback, CallbackError};
+use oauth_edge_shared::callback::{
+    is_callback, parse_callback, read_redirect, Callback, CallbackError, Redirect,
+};
+use oauth_edge_shared::challenge::{bearer_error_is, renewal_may_help};
 use oauth_edge_shared::error::ErrorCode;
 use oauth_edge_shared::pkce::{is_valid_verifier, verify_s256};
 use oauth_edge_shared::transaction::{
@@ -107,4 +111,40 @@ fuzz_target!(|data: &[u8]| {
     }
     let uri = tokens.redirect_uri(&query);
     assert!(uri.starts_with(&*query));
+
+    // The two dialects: with the RFC name nothing is renamed; the Worker's code is plain.
+    match read_redirect(&query, "code") {
+        // (`form::parse` strips one leading `?`, as `read_redirect` did.)
+        Ok(Redirect::Query(q)) => assert_eq!(form::parse(&format!("?{q}")), pairs),
+        Ok(Redirect::Worker(code)) => {
+            assert!(!code.is_empty() && code.len() <= 64);
+            assert!(code
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'));
+        }
+        Err(_) => {}
+    }
+    if let Ok(Redirect::Query(q)) = read_redirect(&query, "authorization_code") {
+        // A renamed code parses like an RFC one: no `authorization_code` is left.
+        assert!(!form::parse(&q)
+            .iter()
+            .any(|(k, _)| k == "authorization_code"));
+    }
+
+    // An API's challenge: an answer exists only with a Bearer scheme and an `error`, and a value
+    // equal to one code is unequal to any other.
+    let said = bearer_error_is(&query, "invalid_token");
+    if said.is_some() {
+        assert!(query.to_ascii_lowercase().contains("bearer"));
+        assert!(query.to_ascii_lowercase().contains("error"));
+    }
+    if said == Some(true) {
+        assert_eq!(bearer_error_is(&query, "invalid_request"), Some(false));
+    }
+    assert_eq!(
+        renewal_may_help(401, Some(&query)),
+        said != Some(false),
+        "{query:?}"
+    );
+    assert!(!renewal_may_help(403, Some(&query)));
 });

@@ -125,12 +125,124 @@ pub fn parse_callback(query: &str) -> Result<Callback, CallbackError> {
     }
 }
 
+/// The parameter of the Worker's failure redirect (`/?oauth_edge_error=<code>`, docs/worker-api.md).
+pub const WORKER_ERROR_PARAM: &str = "oauth_edge_error";
+
+/// A redirect's query once the two dialects are read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Redirect {
+    /// The Worker's failure redirect: one `oauth_edge_error` of `[a-z0-9_]`, at most 64.
+    Worker(String),
+    /// An authorization response, with the provider's code parameter renamed to `code` so
+    /// [`parse_callback`] reads it (with its duplicate checks).
+    Query(String),
+}
+
+/// A redirect [`read_redirect`] refuses (the client's `malformed_callback`): a repeated, empty
+/// or odd `oauth_edge_error` (a forged link writing words onto the page), or, when the provider
+/// names its code parameter otherwise, a `code` as well (ambiguous). A unit error: the browser
+/// client shows one code for all of them, and a reason string would cost it bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MalformedRedirect;
+
+/// Reads the Worker's failure redirect and a provider's own code parameter (`code_param`, e.g.
+/// PayoutID's `authorization_code`; `code` for RFC 6749) in one pass over the redirect's query.
+pub fn read_redirect(query: &str, code_param: &str) -> Result<Redirect, MalformedRedirect> {
+    let mut out = String::with_capacity(query.len());
+    let mut worker = None;
+    for part in query.strip_prefix('?').unwrap_or(query).split('&') {
+        // split_once, not slicing: a slice's panic path would pull formatting code into the wasm.
+        let (raw_name, value) = part
+            .split_once('=')
+            .map_or((part, None), |(n, v)| (n, Some(v)));
+        let name = form::decode(raw_name);
+        if name == WORKER_ERROR_PARAM {
+            let value = form::decode(value.unwrap_or_default());
+            let well_formed = value.len() <= 64
+                && value
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            if worker.is_some() || value.is_empty() || !well_formed {
+                return Err(MalformedRedirect);
+            }
+            worker = Some(value);
+        } else if name == "code" && code_param != "code" {
+            return Err(MalformedRedirect);
+        }
+        if !out.is_empty() {
+            out.push('&');
+        }
+        if name == code_param {
+            out.push_str("code");
+            if let Some(v) = value {
+                out.push('=');
+                out.push_str(v);
+            }
+        } else {
+            out.push_str(part);
+        }
+    }
+    Ok(worker.map_or(Redirect::Query(out), Redirect::Worker))
+}
+
 #[cfg(test)]
 mod tests {
     #[cfg(all(target_family = "wasm", target_os = "unknown"))]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use super::*;
+
+    #[test]
+    fn a_providers_code_parameter_is_read_as_code() {
+        assert_eq!(
+            read_redirect("?x=1&authorization%5Fcode=a", "authorization_code"),
+            Ok(Redirect::Query("x=1&code=a".into()))
+        );
+        assert_eq!(
+            read_redirect("code=a&state=s", "code"),
+            Ok(Redirect::Query("code=a&state=s".into()))
+        );
+        // Ambiguous: both names.
+        assert_eq!(
+            read_redirect("authorization_code=a&code=b", "authorization_code"),
+            Err(MalformedRedirect)
+        );
+        // Renamed, a repeat is still a repeat for the RFC 6749 parser.
+        let Ok(Redirect::Query(q)) = read_redirect(
+            "authorization_code=a&authorization_code=b&state=s",
+            "authorization_code",
+        ) else {
+            panic!("read");
+        };
+        assert_eq!(
+            parse_callback(&q),
+            Err(CallbackError::DuplicateParameter("code".into()))
+        );
+    }
+
+    #[test]
+    fn the_workers_failure_redirect_is_one_well_formed_code() {
+        assert_eq!(
+            read_redirect("?oauth_edge_error=no_transaction", "code"),
+            Ok(Redirect::Worker("no_transaction".into()))
+        );
+        assert_eq!(
+            read_redirect("a=1", "code"),
+            Ok(Redirect::Query("a=1".into()))
+        );
+        let long = format!("oauth_edge_error={}", "a".repeat(65));
+        for bad in [
+            "oauth_edge_error=",
+            "oauth_edge_error",
+            "oauth_edge_error=Call+us",
+            "oauth_edge_error=X",
+            "oauth_edge_error=a&oauth_edge_error=b",
+            "oauth%5Fedge%5Ferror=a&oauth_edge_error=b",
+            &long,
+        ] {
+            assert_eq!(read_redirect(bad, "code"), Err(MalformedRedirect), "{bad}");
+        }
+    }
 
     #[test]
     fn rfc6749_4_1_2_example() {

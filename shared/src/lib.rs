@@ -11,6 +11,7 @@ pub mod authority;
 pub mod authorize;
 pub mod b64;
 pub mod callback;
+pub mod challenge;
 pub mod codes;
 pub mod cookie;
 pub mod error;

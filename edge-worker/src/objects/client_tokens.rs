@@ -17,7 +17,9 @@ use std::cell::RefCell;
 use oauth_edge_shared::b64;
 use oauth_edge_shared::http::HttpResponse;
 use oauth_edge_shared::secret::{AccessToken, SigningKey};
-use oauth_edge_shared::token::{parse_token_response, signed_token_request, Grant, TokenSet};
+use oauth_edge_shared::token::{
+    parse_token_response, signed_token_request, Grant, RequestContext, TokenSet,
+};
 use oauth_edge_shared::UnixTime;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -206,8 +208,8 @@ async fn serve(
             return Answer::Token(t);
         }
     }
-    let ctx = match crate::routes::request_context(now) {
-        Ok(ctx) => ctx,
+    let ctx = match entropy::random() {
+        Ok(entropy) => RequestContext { now, entropy },
         Err(e) => return Answer::Internal(e.log_detail().unwrap_or_default()),
     };
     let request = signed_token_request(

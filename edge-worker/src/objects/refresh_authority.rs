@@ -24,17 +24,20 @@ use oauth_edge_shared::authority::{
     Authority, Ending, Outcome, Settled, Step, Verdict, LOST_AFTER,
 };
 use oauth_edge_shared::error::{ErrorCode, ProviderError};
-use oauth_edge_shared::http::HttpResponse;
+use oauth_edge_shared::http::{HttpRequest, HttpResponse};
 use oauth_edge_shared::revoke::{access_token_revocation_request, session_revocation_request};
 use oauth_edge_shared::secret::{AccessToken, RefreshToken};
 use oauth_edge_shared::session::SessionRecord;
 use oauth_edge_shared::token::{
-    parse_token_response, signed_token_request, Grant, TokenError, TokenSet, TokenType,
+    parse_token_response, signed_token_request, Grant, RequestContext, TokenError, TokenSet,
+    TokenType,
 };
 use serde::{Deserialize, Serialize};
 use worker::{durable_object, Delay, Env, Request, Response, State, Storage};
 
-use crate::config::Config;
+use crate::config::{Config, Provider};
+use crate::effects::runtime::Runtime;
+use crate::effects::{random, Clock, Fetch, Kv, Log, Randomness};
 use crate::error::WorkerError;
 use crate::seal::{self, Purpose};
 use crate::store::SessionStore;
@@ -66,7 +69,7 @@ enum Ask {
 
 /// What the object answers.
 #[derive(Serialize, Deserialize)]
-enum Answer {
+pub(crate) enum Answer {
     Current(Box<SessionRecord>),
     Ended(Ending),
     /// The provider refused for a reason other than `invalid_grant` (session kept).
@@ -95,7 +98,12 @@ pub(crate) async fn refresh(
         seen: Box::new(seen.clone()),
         force,
     };
-    match super::ask::<_, Answer>(env, BINDING, kv_key, &ask).await? {
+    into_result(super::ask::<_, Answer>(env, BINDING, kv_key, &ask).await?)
+}
+
+/// What a caller of [`refresh`] is told of the object's answer.
+pub(crate) fn into_result(answer: Answer) -> Result<SessionRecord, WorkerError> {
+    match answer {
         Answer::Current(record) => Ok(*record),
         Answer::Ended(Ending::LoggedOut) => Err(WorkerError::NoSession),
         Answer::Ended(Ending::Refused) => Err(WorkerError::SessionEnded(Some(ProviderError {
@@ -290,7 +298,7 @@ impl RefreshAuthority {
     async fn logout(&self, shelf: &Shelf<'_>, kv_key: &str) -> Result<Answer, WorkerError> {
         // The tombstone stays until the session could have ended anyway (the alarm).
         let record = self.change(shelf, Authority::logout).await?;
-        mirror(shelf.config, &self.env, kv_key, None).await;
+        mirror(shelf.config, &Runtime::new(&self.env), kv_key, None).await;
         Ok(Answer::LoggedOut(record.map(Box::new)))
     }
 
@@ -336,13 +344,14 @@ impl RefreshAuthority {
             .await?
             .record
             .unwrap_or_else(|| seen.clone());
-        let prepared = config
-            .provider(Some(&record.provider))
-            .and_then(|provider| {
-                let ctx = crate::routes::request_context(clock::now())?;
-                Ok((provider, ctx))
-            });
-        let (provider, ctx) = match prepared {
+        let prepared = entropy::random().and_then(|entropy| {
+            let ctx = RequestContext {
+                now: clock::now(),
+                entropy,
+            };
+            refresh_request(config, &record, &sent, &ctx)
+        });
+        let (provider, request) = match prepared {
             Ok(p) => p,
             Err(e) => {
                 // Nothing was sent: the refresh is over, and the session kept.
@@ -352,15 +361,6 @@ impl RefreshAuthority {
                 return Err(e);
             }
         };
-        let request = signed_token_request(
-            &provider.config,
-            &provider.client_secret,
-            &Grant::RefreshToken {
-                refresh_token: &sent,
-            },
-            &record.user,
-            &ctx,
-        );
         match upstream::send_keeping_late(&request, config.upstream_timeout).await {
             Ok(Sent::Answered(response)) => {
                 let outcome = outcome(&provider.config, &response);
@@ -416,15 +416,33 @@ impl RefreshAuthority {
             Ok(s) => s,
             Err(e) => return Answer::Unavailable(detail_or(e.log_detail())),
         };
-        finish(shelf.config, &self.env, kv_key, provider, settled).await
+        finish(
+            shelf.config,
+            &Runtime::new(&self.env),
+            kv_key,
+            provider,
+            settled,
+        )
+        .await
     }
 
     async fn answer(&self, shelf: &Shelf<'_>, kv_key: &str, verdict: Verdict) -> Answer {
-        if let Verdict::Ended(_) = verdict {
-            mirror(shelf.config, &self.env, kv_key, None).await;
-        }
-        to_answer(verdict)
+        conclude(shelf.config, &Runtime::new(&self.env), kv_key, verdict).await
     }
+}
+
+/// The answer to a caller the machine answered without a refresh: an ended session is deleted
+/// from KV too.
+pub(crate) async fn conclude<F: Clock + Randomness + Kv + Log>(
+    config: &Config,
+    fx: &F,
+    kv_key: &str,
+    verdict: Verdict,
+) -> Answer {
+    if let Verdict::Ended(_) = verdict {
+        mirror(config, fx, kv_key, None).await;
+    }
+    to_answer(verdict)
 }
 
 /// What a late answer needs, owned.
@@ -464,34 +482,57 @@ impl LateSettler {
             );
             return;
         }
-        finish(&config, &self.env, &self.kv_key, &self.provider, settled).await;
+        let fx = Runtime::new(&self.env);
+        finish(&config, &fx, &self.kv_key, &self.provider, settled).await;
         worker::console_log!("refresh authority: settled a late answer");
     }
 }
 
-/// After a settle is stored: mirror into KV, revoke orphaned tokens, answer.
-async fn finish(
+/// After a settle is stored: mirror into KV, revoke orphaned tokens, answer. (Also what the
+/// in-memory authority of the native tests does after each settle.)
+pub(crate) async fn finish<F: Clock + Randomness + Fetch + Kv + Log>(
     config: &Config,
-    env: &Env,
+    fx: &F,
     kv_key: &str,
     provider: &str,
     settled: Settled,
 ) -> Answer {
     match &settled.verdict {
-        Verdict::Current(record) => mirror(config, env, kv_key, Some(record)).await,
-        Verdict::Ended(_) => mirror(config, env, kv_key, None).await,
+        Verdict::Current(record) => mirror(config, fx, kv_key, Some(record)).await,
+        Verdict::Ended(_) => mirror(config, fx, kv_key, None).await,
         Verdict::Failed(_) => {}
     }
     if let Some((access_token, refresh_token)) = settled.revoke.clone() {
-        revoke_orphan(config, provider, access_token, refresh_token).await;
+        revoke_orphan(config, fx, provider, access_token, refresh_token).await;
     }
     to_answer(settled.verdict)
 }
 
+/// The refresh request for `record`'s provider, spending `sent`; the provider's entry with it.
+pub(crate) fn refresh_request<'c>(
+    config: &'c Config,
+    record: &SessionRecord,
+    sent: &RefreshToken,
+    ctx: &RequestContext,
+) -> Result<(&'c Provider, HttpRequest), WorkerError> {
+    let provider = config.provider(Some(&record.provider))?;
+    let request = signed_token_request(
+        &provider.config,
+        &provider.client_secret,
+        &Grant::RefreshToken {
+            refresh_token: sent,
+        },
+        &record.user,
+        ctx,
+    );
+    Ok((provider, request))
+}
+
 /// Revokes tokens obtained after the session ended (a logout during a refresh), the provider's
 /// way, as a logout does: the grant, then the access token.
-async fn revoke_orphan(
+async fn revoke_orphan<F: Clock + Randomness + Fetch + Log>(
     config: &Config,
+    fx: &F,
     provider: &str,
     access_token: AccessToken,
     refresh_token: Option<RefreshToken>,
@@ -510,46 +551,57 @@ async fn revoke_orphan(
         id_token: None,
         extra: serde_json::Map::new(),
     };
-    let now = clock::now();
+    let now = fx.now();
     let orphan = SessionRecord::new(provider, tokens, serde_json::Map::new(), now);
     let secret = &entry.client_secret;
-    let context = || crate::routes::request_context(now).ok();
+    let context = || {
+        Some(RequestContext {
+            now,
+            entropy: random(fx).ok()?,
+        })
+    };
     let requests = [
         context().and_then(|ctx| session_revocation_request(&entry.config, secret, &orphan, &ctx)),
         context()
             .and_then(|ctx| access_token_revocation_request(&entry.config, secret, &orphan, &ctx)),
     ];
     for request in requests.into_iter().flatten() {
-        if let Err(e) = upstream::send(&request, config.upstream_timeout).await {
-            worker::console_warn!("refresh authority: orphan revocation: {}", e.code());
+        if let Err(e) = fx.send(&request, config.upstream_timeout).await {
+            fx.warn(&format!(
+                "refresh authority: orphan revocation: {}",
+                e.code()
+            ));
         }
     }
 }
 
 /// Writes the record (or its absence) into KV for the other endpoints. A failure is logged: the
 /// authority holds the truth, and a stale KV view only sends its reader here again.
-async fn mirror(config: &Config, env: &Env, kv_key: &str, record: Option<&SessionRecord>) {
+pub(crate) async fn mirror<F: Clock + Randomness + Kv + Log>(
+    config: &Config,
+    fx: &F,
+    kv_key: &str,
+    record: Option<&SessionRecord>,
+) {
     let written = async {
-        let store = SessionStore::new(env, &config.keys, config.session_ttl)?;
+        let store = SessionStore::new(fx, &config.keys, config.session_ttl);
         match record {
             Some(r) => {
                 let provider = config.provider(Some(&r.provider))?;
-                store
-                    .save_at(kv_key, r, clock::now(), &provider.config)
-                    .await
+                store.save_at(kv_key, r, fx.now(), &provider.config).await
             }
             None => store.delete_at(kv_key).await,
         }
     };
     if let Err(e) = written.await {
-        worker::console_warn!(
+        fx.warn(&format!(
             "refresh authority: KV not updated: {}",
             e.log_detail().unwrap_or_default()
-        );
+        ));
     }
 }
 
-fn outcome(
+pub(crate) fn outcome(
     provider: &oauth_edge_shared::provider::ProviderConfig,
     response: &HttpResponse,
 ) -> Outcome {
@@ -560,7 +612,7 @@ fn outcome(
     }
 }
 
-fn to_answer(verdict: Verdict) -> Answer {
+pub(crate) fn to_answer(verdict: Verdict) -> Answer {
     match verdict {
         Verdict::Current(record) => Answer::Current(record),
         Verdict::Ended(e) => Answer::Ended(e),

@@ -26,14 +26,17 @@ use oauth_edge_shared::transaction::redirect_tx;
 use super::{start_session, user_info, Call};
 use crate::config::Provider;
 use crate::cookies;
+use crate::effects::Effects;
 use crate::error::WorkerError;
 use crate::reply::Reply;
 use crate::transaction;
-use crate::upstream;
 
 /// Handles the navigation to the callback of provider `name`. Only providers that deliver tokens
 /// in the redirect have one (`404` otherwise); past that, the answer is always a redirect.
-pub(crate) async fn handle(call: &Call<'_>, name: &str) -> Result<Reply, WorkerError> {
+pub(crate) async fn handle<E: Effects>(
+    call: &Call<'_, E>,
+    name: &str,
+) -> Result<Reply, WorkerError> {
     let provider = call
         .config
         .providers
@@ -42,12 +45,13 @@ pub(crate) async fn handle(call: &Call<'_>, name: &str) -> Result<Reply, WorkerE
         .filter(|p| matches!(p.config.dialect.delivery, Delivery::RedirectTokens { .. }))
         .ok_or(WorkerError::NotFound)?;
     Ok(finish(call, provider).await.unwrap_or_else(|e| {
-        worker::console_warn!("callback for `{name}`: {}", e.code());
+        call.fx
+            .warn(&format!("callback for `{name}`: {}", e.code()));
         e.into_redirect()
     }))
 }
 
-async fn finish(call: &Call<'_>, provider: &Provider) -> Result<Reply, WorkerError> {
+async fn finish<E: Effects>(call: &Call<'_, E>, provider: &Provider) -> Result<Reply, WorkerError> {
     let query = call.query.as_deref().unwrap_or_default();
     let tx = call
         .cookie(cookies::TX)
@@ -65,7 +69,7 @@ async fn finish(call: &Call<'_>, provider: &Provider) -> Result<Reply, WorkerErr
         &claimed,
         &call.request_context()?,
     )?;
-    let answer = upstream::send(&request, call.config.upstream_timeout).await?;
+    let answer = call.fx.send(&request, call.config.upstream_timeout).await?;
     let (tokens, user) = confirmed(&provider.config, delivered, claimed, &answer)?;
     let user = user_info(call, provider, &tokens, user).await;
     let (_, session_cookie) = start_session(call, provider, tokens, user).await?;

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Call;
 use crate::cookies;
-use crate::entropy;
+use crate::effects::{random, Effects};
 use crate::error::WorkerError;
 use crate::reply::Reply;
 use crate::transaction;
@@ -47,7 +47,7 @@ struct LoginAnswer<'a> {
 }
 
 /// Handles the call.
-pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
+pub(crate) async fn handle<E: Effects>(call: &Call<'_, E>) -> Result<Reply, WorkerError> {
     let request = read_request(&call.body)?;
     let provider = call.config.provider(request.provider.as_deref())?;
     let (tx, delivery) = match provider.config.dialect.delivery {
@@ -63,7 +63,7 @@ pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
         Delivery::RedirectTokens { .. } => (
             Transaction::for_tokens(
                 &provider.name,
-                &entropy::random()?,
+                &random(call.fx)?,
                 safe_return_to(request.return_to.as_deref().unwrap_or("/")),
                 transaction::expires_at(call.now),
             ),
@@ -79,7 +79,7 @@ pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
         &request.state,
         &request.code_challenge,
     );
-    let sealed = transaction::seal(&tx, &call.config.keys, entropy::random()?);
+    let sealed = transaction::seal(&tx, &call.config.keys, random(call.fx)?);
     Ok(Reply::ok(&LoginAnswer {
         authorization_url: url,
         issuer: provider.config.issuer.as_deref(),

@@ -9,15 +9,14 @@ use serde_json::json;
 
 use super::Call;
 use crate::cookies;
+use crate::effects::Effects;
 use crate::error::WorkerError;
-use crate::objects::refresh_authority;
 use crate::reply::Reply;
 use crate::store::SessionId;
-use crate::upstream;
 
 /// Handles the call. A revocation that fails does not keep the user logged in: the session is
 /// deleted regardless, and the failure is logged.
-pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
+pub(crate) async fn handle<E: Effects>(call: &Call<'_, E>) -> Result<Reply, WorkerError> {
     if let Some(id) = call.session_id() {
         end_session(call, &id).await?;
     }
@@ -30,15 +29,19 @@ pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
 /// bring it back), then at the provider (revocation of what the authority held, or of the KV
 /// record if it was never refreshed), then in KV. Only a session KV knows reaches the authority:
 /// a made-up cookie creates no object.
-pub(crate) async fn end_session(call: &Call<'_>, id: &SessionId) -> Result<(), WorkerError> {
-    let store = call.store()?;
+pub(crate) async fn end_session<E: Effects>(
+    call: &Call<'_, E>,
+    id: &SessionId,
+) -> Result<(), WorkerError> {
+    let store = call.store();
     if let Some(kv_record) = store.load(id, call.now).await? {
         // If the authority cannot be reached, the session still ends here (revoked as KV knows
         // it, deleted, cookies cleared): a logout never fails closed.
-        let held = match refresh_authority::logout(call.env, &id.kv_key(), &kv_record).await {
+        let held = match call.fx.logout(&id.kv_key(), &kv_record).await {
             Ok(held) => held,
             Err(e) => {
-                worker::console_warn!("logout: refresh authority: {}", e.code());
+                call.fx
+                    .warn(&format!("logout: refresh authority: {}", e.code()));
                 None
             }
         };
@@ -51,7 +54,7 @@ pub(crate) async fn end_session(call: &Call<'_>, id: &SessionId) -> Result<(), W
 /// (the refresh token, or the access token where there is none), then the access token itself
 /// (RFC 7009 §2.1 lets a server keep it alive otherwise). Failures are logged, never answered:
 /// used by logout and by a login that replaces a session.
-pub(crate) async fn revoke(call: &Call<'_>, record: &SessionRecord) {
+pub(crate) async fn revoke<E: Effects>(call: &Call<'_, E>, record: &SessionRecord) {
     let Ok(provider) = call.config.provider(Some(&record.provider)) else {
         return;
     };
@@ -65,10 +68,12 @@ pub(crate) async fn revoke(call: &Call<'_>, record: &SessionRecord) {
         }),
     ];
     for request in requests.into_iter().flatten() {
-        match upstream::send(&request, call.config.upstream_timeout).await {
+        match call.fx.send(&request, call.config.upstream_timeout).await {
             Ok(answer) if revoked(answer.status) => {}
-            Ok(answer) => worker::console_warn!("revocation answered HTTP {}", answer.status),
-            Err(e) => worker::console_warn!("revocation: {}", e.code()),
+            Ok(answer) => call
+                .fx
+                .warn(&format!("revocation answered HTTP {}", answer.status)),
+            Err(e) => call.fx.warn(&format!("revocation: {}", e.code())),
         }
     }
 }

@@ -19,18 +19,17 @@ use serde_json::{Map, Value};
 
 use crate::config::{Config, Provider};
 use crate::cookies;
-use crate::entropy;
+use crate::effects::{random, Effects};
 use crate::error::WorkerError;
-use crate::objects::rate_limiter;
 use crate::store::{self, SessionId, SessionStore};
-use crate::upstream;
 
-/// A request that passed the CSRF checks, with what every endpoint may need.
-pub(crate) struct Call<'a> {
+/// A request that passed the CSRF checks, with what every endpoint may need. `E`: the effects
+/// ([`crate::effects::runtime::Runtime`] in the Worker, in-memory fakes in native tests).
+pub(crate) struct Call<'a, E> {
     /// The parsed configuration.
     pub(crate) config: &'a Config,
-    /// The Worker's bindings (for KV).
-    pub(crate) env: &'a worker::Env,
+    /// Everything the endpoint does to the world.
+    pub(crate) fx: &'a E,
     /// The `Cookie` header (empty when absent).
     pub(crate) cookie_header: String,
     /// The request method, upper-case.
@@ -45,7 +44,7 @@ pub(crate) struct Call<'a> {
     pub(crate) now: oauth_edge_shared::UnixTime,
 }
 
-impl Call<'_> {
+impl<E: Effects> Call<'_, E> {
     /// The body as JSON of type `T`; an empty body reads as `{}` (see [`json_body`]).
     pub(crate) fn json<T: DeserializeOwned>(&self) -> Result<T, WorkerError> {
         json_body(&self.body)
@@ -72,12 +71,15 @@ impl Call<'_> {
 
     /// Time and fresh randomness for a request the shared code may sign.
     pub(crate) fn request_context(&self) -> Result<RequestContext, WorkerError> {
-        request_context(self.now)
+        Ok(RequestContext {
+            now: self.now,
+            entropy: random(self.fx)?,
+        })
     }
 
     /// The session store.
-    pub(crate) fn store(&self) -> Result<SessionStore, WorkerError> {
-        SessionStore::new(self.env, &self.config.keys, self.config.session_ttl)
+    pub(crate) fn store(&self) -> SessionStore<'_, E> {
+        SessionStore::new(self.fx, &self.config.keys, self.config.session_ttl)
     }
 }
 
@@ -102,47 +104,37 @@ pub(crate) fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, WorkerErr
 /// the client's address, across every isolate; [`WorkerError::RateLimited`] when either is over
 /// its limit (`RATE_LIMITS`). The user name is counted under a keyed digest, never stored or
 /// logged in the clear.
-pub(crate) async fn count_login_attempt(
-    call: &Call<'_>,
+pub(crate) async fn count_login_attempt<E: Effects>(
+    call: &Call<'_, E>,
     provider: &str,
     username: &str,
 ) -> Result<(), WorkerError> {
     let rates = call.config.limits.rates;
     let keys = &call.config.keys;
     let address = format!("login-ip:{}", keys.digest(call.client_address().as_bytes()));
-    rate_limiter::check(call.env, &address, rates.login_per_ip).await?;
+    call.fx.count(&address, rates.login_per_ip).await?;
     let user = format!("{provider}\0{}", username.to_lowercase());
     let user = format!("login-user:{}", keys.digest(user.as_bytes()));
-    rate_limiter::check(call.env, &user, rates.login_per_user).await
+    call.fx.count(&user, rates.login_per_user).await
 }
 
 /// Counts one finished login (`/auth/token`, a provider's callback) from the client's address:
 /// each costs a token request with the app's credentials, and the tx cookie that allows one can
 /// be minted by anyone (issue 6 review).
-pub(crate) async fn count_login_finish(call: &Call<'_>) -> Result<(), WorkerError> {
+pub(crate) async fn count_login_finish<E: Effects>(call: &Call<'_, E>) -> Result<(), WorkerError> {
     let address = call.config.keys.digest(call.client_address().as_bytes());
-    rate_limiter::check(
-        call.env,
-        &format!("finish-ip:{address}"),
-        call.config.limits.rates.login_finish_per_ip,
-    )
-    .await
-}
-
-/// Time and fresh randomness for a request signed at `now`.
-pub(crate) fn request_context(
-    now: oauth_edge_shared::UnixTime,
-) -> Result<RequestContext, WorkerError> {
-    Ok(RequestContext {
-        now,
-        entropy: entropy::random()?,
-    })
+    call.fx
+        .count(
+            &format!("finish-ip:{address}"),
+            call.config.limits.rates.login_finish_per_ip,
+        )
+        .await
 }
 
 /// What is known of the user after a login: `known` (what the login itself said), the dialect's
 /// token-response fields, and the userinfo claims when the provider has an endpoint for them.
-pub(crate) async fn user_info(
-    call: &Call<'_>,
+pub(crate) async fn user_info<E: Effects>(
+    call: &Call<'_, E>,
     provider: &Provider,
     tokens: &TokenSet,
     known: Map<String, Value>,
@@ -150,14 +142,18 @@ pub(crate) async fn user_info(
     let mut user = known;
     user.extend(user_from_token_fields(&provider.config, &tokens.extra));
     if let Some(request) = userinfo_request(&provider.config, &tokens.access_token) {
-        match upstream::send(&request, call.config.upstream_timeout)
+        match call
+            .fx
+            .send(&request, call.config.upstream_timeout)
             .await
             .map(|r| parse_userinfo(&r))
         {
             Ok(Some(claims)) => user.extend(claims),
             // The login stands without user details; say why in the log.
-            Ok(None) => worker::console_warn!("userinfo: the provider's answer was not usable"),
-            Err(e) => worker::console_warn!("userinfo: {}", e.message()),
+            Ok(None) => call
+                .fx
+                .warn("userinfo: the provider's answer was not usable"),
+            Err(e) => call.fx.warn(&format!("userinfo: {}", e.message())),
         }
     }
     user
@@ -167,22 +163,30 @@ pub(crate) async fn user_info(
 /// this browser already had is revoked at its provider and deleted first (issue 6, finding 7): a
 /// replaced session's refresh token must not stay valid where no one can reach it any more. The cookie lives as long as the KV entry: the session
 /// TTL, shortened to the refresh token's documented lifetime.
-pub(crate) async fn start_session(
-    call: &Call<'_>,
+pub(crate) async fn start_session<E: Effects>(
+    call: &Call<'_, E>,
     provider: &Provider,
     tokens: TokenSet,
     user: Map<String, Value>,
 ) -> Result<(SessionRecord, String), WorkerError> {
     let record = SessionRecord::new(&provider.name, tokens, user, call.now);
-    let store = call.store()?;
+    let store = call.store();
     if let Some(old) = call.session_id() {
         logout::end_session(call, &old).await?;
     }
-    let id = SessionId::from_entropy(&entropy::random()?);
-    store.save(&id, &record, call.now, &provider.config).await?;
+    let id = SessionId::from_entropy(&random(call.fx)?);
+    if let Err(e) = store.save(&id, &record, call.now, &provider.config).await {
+        // No half-made session: no cookie is set, and the tokens just obtained, which belong to
+        // no session now, are revoked where the provider allows it.
+        logout::revoke(call, &record).await;
+        return Err(e);
+    }
     let max_age = store::kv_ttl(&record, call.config.session_ttl, call.now, &provider.config);
     Ok((record, cookies::set_session(id.as_str(), max_age)))
 }
+
+#[cfg(test)]
+mod flows;
 
 #[cfg(test)]
 mod tests {

@@ -17,9 +17,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::{start_session, user_info, Call};
+use crate::effects::Effects;
 use crate::error::WorkerError;
 use crate::reply::Reply;
-use crate::upstream;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -38,7 +38,7 @@ pub(crate) fn read_body(body: &[u8]) -> Result<(), WorkerError> {
 }
 
 /// Handles the call.
-pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
+pub(crate) async fn handle<E: Effects>(call: &Call<'_, E>) -> Result<Reply, WorkerError> {
     let body: PasswordRequest = call.json()?;
     let provider = call.config.provider(body.provider.as_deref())?;
     if !provider.config.allow_password_grant {
@@ -63,7 +63,7 @@ pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
     );
     let tokens = match parse_token_response(
         &provider.config,
-        &upstream::send(&request, call.config.upstream_timeout).await?,
+        &call.fx.send(&request, call.config.upstream_timeout).await?,
     ) {
         Ok(tokens) => tokens,
         Err(TokenError::Provider { error, .. }) => return Err(WorkerError::LoginFailed(error)),

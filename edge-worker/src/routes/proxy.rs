@@ -9,6 +9,7 @@
 //! its `Cookie` or `Authorization`); the token is refreshed first when it is about to expire, and
 //! once more when the API answers `401` (Paytronix: "on invalid token, refresh and resend"), after
 //! which the call is sent again. The API's status, `Content-Type` and body come back as they are.
+use oauth_edge_shared::challenge::renewal_may_help;
 use oauth_edge_shared::http::{HttpRequest, HttpResponse, Method};
 use oauth_edge_shared::provider::{ApiProxy, ApiToken};
 use oauth_edge_shared::proxy::upstream_url;
@@ -19,10 +20,9 @@ use oauth_edge_shared::token::RequestContext;
 use super::refresh::{current_session, renew};
 use super::Call;
 use crate::config::Provider;
+use crate::effects::Effects;
 use crate::error::WorkerError;
-use crate::objects::{client_tokens, rate_limiter};
 use crate::reply::Reply;
-use crate::upstream;
 
 /// The browser's request headers that go upstream: content negotiation and conditional requests.
 /// Everything else stays behind — `Cookie` and `Authorization` above all, but also `Origin`,
@@ -38,8 +38,8 @@ const FORWARDED_HEADERS: &[&str] = &[
 ];
 
 /// Handles a call for `provider`'s API at `rest` (the path after `<API_PREFIX>/<provider>/`).
-pub(crate) async fn handle(
-    call: &Call<'_>,
+pub(crate) async fn handle<E: Effects>(
+    call: &Call<'_, E>,
     provider: &Provider,
     api: &ApiProxy,
     rest: &str,
@@ -59,12 +59,9 @@ pub(crate) async fn handle(
             if api.anonymous {
                 let address = call.client_address();
                 let key = format!("api-ip:{}", call.config.keys.digest(address.as_bytes()));
-                rate_limiter::check(
-                    call.env,
-                    &key,
-                    call.config.limits.rates.anonymous_api_per_ip,
-                )
-                .await?;
+                call.fx
+                    .count(&key, call.config.limits.rates.anonymous_api_per_ip)
+                    .await?;
             } else {
                 current_session(call).await?;
             }
@@ -79,9 +76,11 @@ pub(crate) async fn handle(
 }
 
 /// Sends `request` with the session's token: refreshed first when it is about to expire, and
-/// after a `401` (then sent once more, if the refresh gave a new token).
-async fn with_session_token(
-    call: &Call<'_>,
+/// after a `401` whose challenge does not name another error than `invalid_token`
+/// (`oauth_edge_shared::challenge::renewal_may_help`); then sent once more, if the refresh gave a
+/// new token.
+async fn with_session_token<E: Effects>(
+    call: &Call<'_, E>,
     provider: &Provider,
     request: &HttpRequest,
 ) -> Result<HttpResponse, WorkerError> {
@@ -94,7 +93,7 @@ async fn with_session_token(
         record = renew(call, &id, record, false).await?;
     }
     let answer = send(call, request, &record.access_token, record.mac_key.as_ref()).await?;
-    if answer.status != 401 {
+    if !renewal_may_help(answer.status, answer.header("www-authenticate")) {
         return Ok(answer);
     }
     let refused = record.access_token.clone();
@@ -108,17 +107,20 @@ async fn with_session_token(
 /// Sends `request` with the app's client-credentials token (held by its Durable Object); after a
 /// `401` the object is told which token was refused, and the call is sent once more if it hands
 /// out another (it replaces a refused token at most every `REPLACE_FLOOR` seconds).
-async fn with_client_token(
-    call: &Call<'_>,
+async fn with_client_token<E: Effects>(
+    call: &Call<'_, E>,
     provider: &Provider,
     request: &HttpRequest,
 ) -> Result<HttpResponse, WorkerError> {
-    let token = client_tokens::token(call.env, provider, None).await?;
+    let token = call.fx.client_token(provider, None).await?;
     let answer = send(call, request, &token.access_token, token.mac_key.as_ref()).await?;
-    if answer.status != 401 {
+    if !renewal_may_help(answer.status, answer.header("www-authenticate")) {
         return Ok(answer);
     }
-    let next = client_tokens::token(call.env, provider, Some(&token.access_token)).await?;
+    let next = call
+        .fx
+        .client_token(provider, Some(&token.access_token))
+        .await?;
     if next.access_token == token.access_token {
         return Ok(answer); // not replaced (too soon): the API's 401 stands
     }
@@ -126,15 +128,15 @@ async fn with_client_token(
 }
 
 /// Sends `request` with the token attached (a fresh signature each time).
-async fn send(
-    call: &Call<'_>,
+async fn send<E: Effects>(
+    call: &Call<'_, E>,
     request: &HttpRequest,
     token: &AccessToken,
     mac_key: Option<&SigningKey>,
 ) -> Result<HttpResponse, WorkerError> {
     let mut request = request.clone();
     attach_token(&mut request, token, mac_key, &call.request_context()?)?;
-    upstream::send(&request, call.config.upstream_timeout).await
+    call.fx.send(&request, call.config.upstream_timeout).await
 }
 
 /// The upstream request: `method` to `url` with the forwardable headers of the browser's request.

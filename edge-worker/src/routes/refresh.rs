@@ -11,8 +11,8 @@ use oauth_edge_shared::UnixTime;
 use serde::Deserialize;
 
 use super::Call;
+use crate::effects::Effects;
 use crate::error::WorkerError;
-use crate::objects::refresh_authority;
 use crate::reply::Reply;
 use crate::store::SessionId;
 
@@ -31,7 +31,7 @@ pub(crate) fn read_body(body: &[u8]) -> Result<(), WorkerError> {
 }
 
 /// Handles the call.
-pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
+pub(crate) async fn handle<E: Effects>(call: &Call<'_, E>) -> Result<Reply, WorkerError> {
     let body: RefreshRequest = call.json()?;
     let (id, record) = current_session(call).await?;
     let record = if record.newer_than(body.held_expires_at, call.now) {
@@ -43,12 +43,12 @@ pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
 }
 
 /// The session named by the cookie, or [`WorkerError::NoSession`].
-pub(crate) async fn current_session(
-    call: &Call<'_>,
+pub(crate) async fn current_session<E: Effects>(
+    call: &Call<'_, E>,
 ) -> Result<(SessionId, SessionRecord), WorkerError> {
     let id = call.session_id().ok_or(WorkerError::NoSession)?;
     let record = call
-        .store()?
+        .store()
         .load(&id, call.now)
         .await?
         .ok_or(WorkerError::NoSession)?;
@@ -58,11 +58,11 @@ pub(crate) async fn current_session(
 /// A current session for a caller that read `seen` (from KV, possibly stale): asked of the
 /// session's refresh authority. `force`: a new access token even if `seen`'s is not due (the user
 /// asked, or an API refused it).
-pub(crate) async fn renew(
-    call: &Call<'_>,
+pub(crate) async fn renew<E: Effects>(
+    call: &Call<'_, E>,
     id: &SessionId,
     seen: SessionRecord,
     force: bool,
 ) -> Result<SessionRecord, WorkerError> {
-    refresh_authority::refresh(call.env, &id.kv_key(), &seen, force).await
+    call.fx.refresh(&id.kv_key(), &seen, force).await
 }

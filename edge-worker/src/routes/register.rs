@@ -12,9 +12,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::Call;
+use crate::effects::Effects;
 use crate::error::WorkerError;
 use crate::reply::Reply;
-use crate::upstream;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -33,7 +33,7 @@ pub(crate) fn read_body(body: &[u8]) -> Result<(), WorkerError> {
 }
 
 /// Handles the call.
-pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
+pub(crate) async fn handle<E: Effects>(call: &Call<'_, E>) -> Result<Reply, WorkerError> {
     let body: RegisterRequest = call.json()?;
     let provider = call.config.provider(body.provider.as_deref())?;
     let request = registration_request(&provider.config, body.username.trim(), &body.password)
@@ -44,7 +44,7 @@ pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
         ));
     }
     super::count_login_attempt(call, &provider.name, body.username.trim()).await?;
-    let answer = upstream::send(&request, call.config.upstream_timeout).await?;
+    let answer = call.fx.send(&request, call.config.upstream_timeout).await?;
     parse_registration_response(&provider.config, &answer)?;
     Ok(Reply::json(201, json!({"registered": true})))
 }

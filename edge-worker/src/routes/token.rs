@@ -10,10 +10,10 @@ use serde::Deserialize;
 
 use super::{start_session, user_info, Call};
 use crate::cookies;
+use crate::effects::Effects;
 use crate::error::WorkerError;
 use crate::reply::Reply;
 use crate::transaction;
-use crate::upstream;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -42,12 +42,12 @@ pub(crate) fn read_body(body: &[u8]) -> Result<(), WorkerError> {
 }
 
 /// Handles the call. The tx cookie is cleared whatever the outcome: a transaction is used once.
-pub(crate) async fn handle(call: &Call<'_>) -> Result<Reply, WorkerError> {
+pub(crate) async fn handle<E: Effects>(call: &Call<'_, E>) -> Result<Reply, WorkerError> {
     let reply = exchange(call).await.unwrap_or_else(WorkerError::into_reply);
     Ok(reply.with_cookie(cookies::clear_tx()))
 }
 
-async fn exchange(call: &Call<'_>) -> Result<Reply, WorkerError> {
+async fn exchange<E: Effects>(call: &Call<'_, E>) -> Result<Reply, WorkerError> {
     let body = read_request(&call.body)?;
     let tx = call
         .cookie(cookies::TX)
@@ -76,7 +76,7 @@ async fn exchange(call: &Call<'_>) -> Result<Reply, WorkerError> {
     );
     let tokens = parse_token_response(
         &provider.config,
-        &upstream::send(&request, call.config.upstream_timeout).await?,
+        &call.fx.send(&request, call.config.upstream_timeout).await?,
     )?;
 
     let user = user_info(call, provider, &tokens, serde_json::Map::new()).await;
