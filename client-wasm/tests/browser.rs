@@ -147,6 +147,13 @@ fn core() -> JsValue {
         .into_js_value(),
     );
     set(
+        "bearerErrorIs",
+        Closure::<dyn Fn(String, String) -> Option<bool>>::new(|h: String, c: String| {
+            oauth_edge_client::bearer_error_is(&h, &c)
+        })
+        .into_js_value(),
+    );
+    set(
         "errorMessage",
         Closure::<dyn Fn(String) -> String>::new(|c: String| oauth_edge_client::error_message(&c))
             .into_js_value(),
@@ -737,7 +744,9 @@ async fn fetch_sends_the_bearer_token_and_retries_once_on_invalid_token() {
         r#", "/auth/refresh": {{"body": {fresh}}},
            "/api": [{{"status": 401, "headers": {{"WWW-Authenticate": "Bearer error=\"invalid_token\""}}, "body": {{}}}},
                     {{"status": 200, "body": {{"hello": "alice"}}}}],
-           "/plain401": {{"status": 401, "headers": {{"WWW-Authenticate": "Bearer realm=\"x\""}}}}"#
+           "/plain401": {{"status": 401, "headers": {{"WWW-Authenticate": "Bearer realm=\"x\""}}}},
+           "/other401": {{"status": 401, "headers": {{"WWW-Authenticate":
+              "Bearer error=\"invalid_request\", error_description=\"not invalid_token\""}}}}"#
     );
     let c = logged_in("at-old", now() + 600.0, &extra).await;
     let init = json(r#"{"method": "POST", "body": "payload"}"#);
@@ -763,6 +772,13 @@ async fn fetch_sends_the_bearer_token_and_retries_once_on_invalid_token() {
         .unchecked_into();
     assert_eq!(res.status(), 401);
     assert_eq!(paths().len(), 5);
+    // The challenge is parsed (RFC 9110), not searched: `invalid_token` inside another error's
+    // description is no reason to refresh.
+    let res: web_sys::Response = resolved(c.fetch(&"/other401".into(), &JsValue::UNDEFINED))
+        .await
+        .unchecked_into();
+    assert_eq!(res.status(), 401);
+    assert_eq!(paths().len(), 6);
     reset();
 }
 
