@@ -15,7 +15,7 @@
 use std::cell::RefCell;
 
 use oauth_edge_shared::b64;
-use oauth_edge_shared::http::HttpResponse;
+use oauth_edge_shared::http::{HttpRequest, HttpResponse};
 use oauth_edge_shared::secret::{AccessToken, SigningKey};
 use oauth_edge_shared::token::{
     parse_token_response, signed_token_request, Grant, RequestContext, TokenSet,
@@ -70,6 +70,17 @@ impl ClientToken {
         let lifetime = self.expires_at.saturating_sub(self.fetched_at);
         now.saturating_add(MARGIN.min(lifetime / 4)) < self.expires_at
     }
+}
+
+/// The client-credentials grant (RFC 6749 §4.4) for `provider`'s app token.
+pub(crate) fn client_credentials_request(provider: &Provider, ctx: &RequestContext) -> HttpRequest {
+    signed_token_request(
+        &provider.config,
+        &provider.client_secret,
+        &Grant::ClientCredentials,
+        &serde_json::Map::new(),
+        ctx,
+    )
 }
 
 /// What names a token in a report that it was refused: a truncated SHA-256, so the token itself
@@ -212,13 +223,7 @@ async fn serve(
         Ok(entropy) => RequestContext { now, entropy },
         Err(e) => return Answer::Internal(e.log_detail().unwrap_or_default()),
     };
-    let request = signed_token_request(
-        &provider.config,
-        &provider.client_secret,
-        &Grant::ClientCredentials,
-        &serde_json::Map::new(),
-        &ctx,
-    );
+    let request = client_credentials_request(provider, &ctx);
     let response = match upstream::send(&request, config.upstream_timeout).await {
         Ok(r) => r,
         Err(e) => return Answer::Unreachable(e.log_detail().unwrap_or_default()),

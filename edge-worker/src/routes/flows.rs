@@ -297,15 +297,7 @@ fn invalid_grant_for_the_current_token_ends_the_session() {
     let mut browser = Browser::default();
     browser.log_in(&fx);
     // The grant is revoked at the provider (the user withdrew consent).
-    fx.provider.borrow_mut().handle(
-        &oauth_edge_shared::http::HttpRequest {
-            method: oauth_edge_shared::http::Method::Post,
-            url: format!("{ISSUER}/revoke"),
-            headers: Vec::new(),
-            body: b"token=rt-2".to_vec(),
-        },
-        START,
-    );
+    fx.provider.borrow_mut().revoke("rt-2");
     let ended = browser.call(&fx, To::Refresh, json!({}));
     assert_eq!((ended.status, code(&ended)), (401, "session_ended"));
     assert!(stored_sessions(&fx).is_empty());
@@ -370,15 +362,7 @@ fn the_proxy_renews_once_after_a_401() {
     let mut browser = Browser::default();
     browser.log_in(&fx);
     // The API stops accepting the token before its expiry (revoked upstream).
-    fx.provider.borrow_mut().handle(
-        &oauth_edge_shared::http::HttpRequest {
-            method: oauth_edge_shared::http::Method::Post,
-            url: format!("{ISSUER}/revoke"),
-            headers: Vec::new(),
-            body: b"token=at-2".to_vec(),
-        },
-        START,
-    );
+    fx.provider.borrow_mut().revoke("at-2");
     let api = browser.call(&fx, To::Api("orders"), Value::Null);
     assert_eq!(api.status, 200);
     assert_eq!(fx.provider.borrow().refreshes(), ["rt-2"]);

@@ -17,7 +17,7 @@ use oauth_edge_shared::authority::{Authority as Machine, Step};
 use oauth_edge_shared::http::{HttpRequest, HttpResponse};
 use oauth_edge_shared::secret::AccessToken;
 use oauth_edge_shared::session::SessionRecord;
-use oauth_edge_shared::token::{parse_token_response, signed_token_request, Grant, RequestContext};
+use oauth_edge_shared::token::{parse_token_response, RequestContext};
 use oauth_edge_shared::UnixTime;
 
 use self::provider::FakeProvider;
@@ -25,7 +25,9 @@ use super::{random, Authority, ClientTokens, Clock, Fetch, Kv, Limiter, Log, Ran
 use crate::config::limits::Rate;
 use crate::config::{Config, Provider};
 use crate::error::WorkerError;
-use crate::objects::client_tokens::{fingerprint, must_fetch, ClientToken};
+use crate::objects::client_tokens::{
+    client_credentials_request, fingerprint, must_fetch, ClientToken,
+};
 use crate::objects::rate_limiter::{attempt, Decision, Window};
 use crate::objects::refresh_authority::{
     conclude, finish, into_result, mirror, outcome, refresh_request,
@@ -269,13 +271,7 @@ impl ClientTokens for Fakes {
             now,
             entropy: random(self)?,
         };
-        let request = signed_token_request(
-            &provider.config,
-            &provider.client_secret,
-            &Grant::ClientCredentials,
-            &serde_json::Map::new(),
-            &ctx,
-        );
+        let request = client_credentials_request(provider, &ctx);
         let response = self.send(&request, self.config.upstream_timeout).await?;
         let token = ClientToken::new(parse_token_response(&provider.config, &response)?, now);
         self.client_tokens

@@ -67,6 +67,17 @@ impl FakeProvider {
         code
     }
 
+    /// Revokes `token` as the provider itself would (consent withdrawn, an admin's action): a
+    /// refresh token ends its grant, an access token only itself.
+    pub(crate) fn revoke(&mut self, token: &str) {
+        for g in &mut self.grants {
+            if g.refresh_token.as_deref() == Some(token) {
+                g.revoked = true;
+            }
+            g.access.retain(|(a, _)| a != token);
+        }
+    }
+
     /// Refresh-grant requests received.
     pub(crate) fn refreshes(&self) -> Vec<String> {
         self.form_requests("/token")
@@ -133,14 +144,8 @@ impl FakeProvider {
             }
             Some("/revoke") => {
                 if let Some(token) = field(&form, "token") {
-                    for g in &mut self.grants {
-                        let holds = g.refresh_token.as_deref() == Some(token)
-                            || g.access.iter().any(|(a, _)| a == token);
-                        if holds && g.refresh_token.as_deref() == Some(token) {
-                            g.revoked = true;
-                        }
-                        g.access.retain(|(a, _)| a != token);
-                    }
+                    let token = token.to_owned();
+                    self.revoke(&token);
                 }
                 Some(answer(200, json!({})))
             }
