@@ -41,7 +41,7 @@ stage "cargo fmt --check" cargo fmt --all -- --check
 stage "clippy (native)" cargo clippy --workspace --all-targets -- -D warnings
 stage "clippy (wasm32)" cargo clippy --workspace --all-targets --target wasm32-unknown-unknown -- -D warnings
 stage "unit tests (native)" cargo test --workspace
-stage "shared tests (wasm32, Node)" wasm_test -p oauth-edge-shared
+stage "shared tests (wasm32, Node)" wasm_test -p oauth-edge-shared --features oidc
 stage "client tests (wasm32, headless Chromium)" wasm_test -p oauth-edge-client
 stage "build client package + size budget" scripts/size.sh
 stage "build worker" scripts/build-worker.sh

@@ -17,6 +17,10 @@ pub mod cookie;
 pub mod error;
 pub mod form;
 pub mod http;
+#[cfg(feature = "oidc")]
+pub mod jose;
+#[cfg(feature = "oidc")]
+pub mod oidc;
 pub mod pkce;
 pub mod provider;
 pub mod proxy;

@@ -27,10 +27,31 @@ pub struct ProviderConfig {
     /// The issuer identifier (RFC 8414 / RFC 9207); when set, a callback's `iss` must equal it.
     #[serde(default)]
     pub issuer: Option<String>,
-    /// The authorization endpoint (RFC 6749 §3.1).
+    /// The authorization endpoint (RFC 6749 §3.1). Empty: from the provider's metadata
+    /// (discovery, which needs `issuer`).
+    #[serde(default)]
     pub authorization_endpoint: String,
-    /// The token endpoint (RFC 6749 §3.2).
+    /// The token endpoint (RFC 6749 §3.2). Empty: from the provider's metadata.
+    #[serde(default)]
     pub token_endpoint: String,
+    /// The provider's JWK Set (for ID tokens); from the metadata when absent.
+    #[serde(default)]
+    pub jwks_uri: Option<String>,
+    /// RP-Initiated Logout's `end_session_endpoint`; from the metadata when absent.
+    #[serde(default)]
+    pub end_session_endpoint: Option<String>,
+    /// RFC 9207: refuse an authorization response without `iss`. Set by the metadata's
+    /// `authorization_response_iss_parameter_supported`, or here.
+    #[serde(default)]
+    pub require_iss: bool,
+    /// The algorithms ID tokens may be signed with; from the metadata's
+    /// `id_token_signing_alg_values_supported` when empty (RS256 when both are).
+    #[serde(default)]
+    pub id_token_signing_algs: Vec<String>,
+    /// Whether to read the provider's metadata (OpenID Connect Discovery / RFC 8414) at run time.
+    /// Default: when `issuer` is set and an endpoint is missing, or the scope has `openid`.
+    #[serde(default)]
+    pub discovery: Option<bool>,
     /// The revocation endpoint (RFC 7009), if the provider has one.
     #[serde(default)]
     pub revocation_endpoint: Option<String>,
@@ -155,12 +176,26 @@ impl ProviderConfig {
                 )))
             }
         };
-        fix(&mut self.authorization_endpoint, "authorization_endpoint")?;
-        fix(&mut self.token_endpoint, "token_endpoint")?;
+        for (name, url) in [
+            ("authorization_endpoint", &mut self.authorization_endpoint),
+            ("token_endpoint", &mut self.token_endpoint),
+        ] {
+            if url.is_empty() {
+                if !self.discovery.unwrap_or(true) || self.issuer.is_none() {
+                    return Err(ConfigError(format!(
+                        "`{name}` is missing (or set `issuer`, and it is read from the provider's metadata)"
+                    )));
+                }
+            } else {
+                fix(url, name)?;
+            }
+        }
         for (name, url) in [
             ("revocation_endpoint", &mut self.revocation_endpoint),
             ("userinfo_endpoint", &mut self.userinfo_endpoint),
             ("registration_endpoint", &mut self.registration_endpoint),
+            ("jwks_uri", &mut self.jwks_uri),
+            ("end_session_endpoint", &mut self.end_session_endpoint),
         ] {
             if let Some(url) = url {
                 fix(url, name)?;
@@ -173,6 +208,16 @@ impl ProviderConfig {
             fix(&mut api.base_url, "api.base_url")?;
         }
         Ok(self)
+    }
+
+    /// Whether the Worker reads this provider's metadata at run time (see `discovery`).
+    pub fn uses_discovery(&self) -> bool {
+        self.issuer.is_some()
+            && self.discovery.unwrap_or(
+                self.authorization_endpoint.is_empty()
+                    || self.token_endpoint.is_empty()
+                    || self.scope.split(' ').any(|s| s == "openid"),
+            )
     }
 
     /// The authorization endpoint, or the named variant (an unknown name falls back to the
