@@ -94,6 +94,7 @@ export type WorkerErrorCode =
   | "provider_rejected"
   | "provider_unavailable"
   | "invalid_token_response"
+  | "id_token_invalid"
   | "config_error"
   | "password_grant_disabled"
   | "login_failed"
@@ -134,6 +135,8 @@ export declare class OAuthError extends Error {
   readonly error?: string;
   /** The provider's `error_description`, as sent. */
   readonly errorDescription?: string;
+  /** For `id_token_invalid`: the ID-token check that failed (`iss`, `aud`, `nonce`, `signature`, …). */
+  readonly check?: string;
   /** The provider's `error_uri`. */
   readonly errorUri?: string;
   /** The underlying error (e.g. the `TypeError` of a failed `fetch`). */

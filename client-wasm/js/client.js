@@ -27,7 +27,7 @@ export class OAuthError extends Error {
     super(message || core.errorMessage(code), "cause" in fields ? { cause: fields.cause } : undefined);
     this.name = "OAuthError";
     this.code = code;
-    for (const key of ["status", "error", "errorDescription", "errorUri"]) {
+    for (const key of ["status", "error", "errorDescription", "errorUri", "check"]) {
       if (fields[key] != null) this[key] = fields[key];
     }
   }
@@ -143,6 +143,7 @@ async function workerError(res) {
         status: res.status,
         error: data.error,
         errorDescription: data.error_description,
+        check: data.check,
       })
     : null;
 }

@@ -6,6 +6,7 @@
 //! alone cannot tell the library a Worker refusal from an API answer that looks like one.
 use oauth_edge_shared::codes::{self, Origin, Status};
 use oauth_edge_shared::error::ProviderError;
+use oauth_edge_shared::oidc::id_token::Check;
 use oauth_edge_shared::proxy::ProxyPathError;
 use oauth_edge_shared::token::TokenError;
 use serde_json::{json, Value};
@@ -77,6 +78,9 @@ pub(crate) enum WorkerError {
         /// The limit that applies to this path.
         limit: usize,
     },
+    /// The provider's ID token failed a check (OIDC Core §3.1.3.7): nothing of that answer is
+    /// kept, no session exists.
+    IdTokenInvalid(Check),
     /// Too many attempts: try again after this many seconds.
     RateLimited {
         /// Seconds until the window that refused the call ends (`Retry-After`).
@@ -111,6 +115,7 @@ impl WorkerError {
             Self::Internal(_) => "internal_error",
             Self::BodyTooLarge { .. } => "body_too_large",
             Self::RateLimited { .. } => "rate_limited",
+            Self::IdTokenInvalid(_) => "id_token_invalid",
         }
     }
 
@@ -173,6 +178,10 @@ impl WorkerError {
             Self::RateLimited { retry_after } => format!(
                 "Too many attempts. Wait {retry_after} seconds (Retry-After) and try again."
             ),
+            Self::IdTokenInvalid(check) => format!(
+                "The provider's ID token failed the `{}` check, so the login was refused and nothing was kept. Log in again; if it keeps failing, the provider or its configuration must be fixed.",
+                check.as_str()
+            ),
         }
     }
 
@@ -204,6 +213,9 @@ impl WorkerError {
             if let Some(d) = &e.error_description {
                 map.insert("error_description".into(), d.as_str().into());
             }
+        }
+        if let (Self::IdTokenInvalid(check), Value::Object(map)) = (&self, &mut body) {
+            map.insert("check".into(), check.as_str().into());
         }
         let mut reply = Reply::json(self.status(), body);
         reply.headers.push((ERROR_HEADER.into(), "1".into()));

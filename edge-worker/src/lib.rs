@@ -19,6 +19,7 @@ mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 mod objects;
+mod oidc;
 mod reply;
 mod routes;
 mod seal;
@@ -153,10 +154,12 @@ async fn serve(
     env: &Env,
     config: Result<Config, WorkerError>,
 ) -> Reply {
-    let config = match config {
+    let mut config = match config {
         Ok(config) => config,
         Err(e) => return failure(e),
     };
+    // Providers configured by their issuer: metadata from KV, or fetched (crate::oidc).
+    oidc::discover_all(&mut config, &Runtime::new(env)).await;
     let origin = header(&req, "Origin");
     let own = req
         .url()

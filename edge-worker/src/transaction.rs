@@ -95,7 +95,7 @@ mod tests {
             code_verifier: VERIFIER,
             iss: None,
         };
-        let err = WorkerError::from(tx().check_code(&back, None).unwrap_err());
+        let err = WorkerError::from(tx().check_code(&back, None, false).unwrap_err());
         assert!(matches!(err, WorkerError::TransactionMismatch("state")));
     }
 }

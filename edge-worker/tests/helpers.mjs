@@ -109,7 +109,13 @@ export async function startWorker(bindings, { sessionKey = randomBytes(32), kvPe
     const cb = signedIn.location;
     const res = await call("/auth/token", {
       cookie: tx.txCookie,
-      body: { code: cb.searchParams.get(codeParam), state: cb.searchParams.get("state"), code_verifier: tx.verifier },
+      body: {
+        code: cb.searchParams.get(codeParam),
+        state: cb.searchParams.get("state"),
+        code_verifier: tx.verifier,
+        // RFC 9207: what a browser's callback page sends on, when the provider sent it.
+        ...(cb.searchParams.get("iss") ? { iss: cb.searchParams.get("iss") } : {}),
+      },
     });
     assert.equal(res.status, 200, res.text);
     return session(res);

@@ -314,7 +314,7 @@ describe("login and code exchange", () => {
     const tx = await begin();
     const res = await call("/auth/token", {
       cookie: tx.txCookie,
-      body: { code: "not-a-real-code", state: tx.state, code_verifier: tx.verifier },
+      body: { code: "not-a-real-code", state: tx.state, code_verifier: tx.verifier, iss: idp.issuer },
     });
     assert.equal(res.status, 502);
     assert.equal(res.json.code, "provider_rejected");

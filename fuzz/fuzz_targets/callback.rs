@@ -63,7 +63,7 @@ fuzz_target!(|data: &[u8]| {
             code_verifier: verifier,
             iss: cb.iss(),
         };
-        let checked = pending.check_code(&back, Some(ISSUER));
+        let checked = pending.check_code(&back, Some(ISSUER), false);
         if checked.is_ok() {
             assert!(state_matches(STATE, back.state));
             assert_eq!(back.state, STATE);

@@ -145,6 +145,11 @@ pub const CODES: &[Code] = &[
         "the token endpoint's answer is not a token response",
     ),
     worker(
+        "id_token_invalid",
+        502,
+        "the provider's ID token failed a check (named in `check`): no session was made",
+    ),
+    worker(
         "config_error",
         500,
         "the Worker is misconfigured (its log names the setting)",

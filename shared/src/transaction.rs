@@ -55,6 +55,9 @@ pub enum Pending {
         state: String,
         /// The S256 `code_challenge` sent with it.
         code_challenge: String,
+        /// The OpenID Connect `nonce` sent with it (the ID token must carry it back).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        nonce: Option<String>,
     },
     /// The provider redirects with the tokens themselves.
     Tokens {
@@ -68,10 +71,15 @@ pub enum Pending {
 impl core::fmt::Debug for Pending {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            Self::Code { code_challenge, .. } => f
+            Self::Code {
+                code_challenge,
+                nonce,
+                ..
+            } => f
                 .debug_struct("Code")
                 .field("state", &Redacted)
                 .field("code_challenge", code_challenge)
+                .field("nonce", &nonce.as_ref().map(|_| Redacted))
                 .finish(),
             Self::Tokens { return_to, .. } => f
                 .debug_struct("Tokens")
@@ -150,7 +158,25 @@ impl Transaction {
             pending: Pending::Code {
                 state: state.to_owned(),
                 code_challenge: code_challenge.to_owned(),
+                nonce: None,
             },
+        }
+    }
+
+    /// This code login with an OpenID Connect `nonce` (OIDC Core §3.1.2.1), made from 32 random
+    /// bytes drawn by the caller.
+    pub fn with_nonce(mut self, entropy: &[u8; 32]) -> Self {
+        if let Pending::Code { nonce, .. } = &mut self.pending {
+            *nonce = Some(b64::url_encode(entropy));
+        }
+        self
+    }
+
+    /// The `nonce` of this login, if it sent one.
+    pub fn nonce(&self) -> Option<&str> {
+        match &self.pending {
+            Pending::Code { nonce, .. } => nonce.as_deref(),
+            Pending::Tokens { .. } => None,
         }
     }
 
@@ -192,10 +218,12 @@ impl Transaction {
         &self,
         returned: &CodeReturn<'_>,
         expected_issuer: Option<&str>,
+        require_iss: bool,
     ) -> Result<(), Mismatch> {
         let Pending::Code {
             state,
             code_challenge,
+            ..
         } = &self.pending
         else {
             return Err(Mismatch::Kind);
@@ -207,6 +235,10 @@ impl Transaction {
             return Err(Mismatch::CodeVerifier);
         }
         if !issuer_matches(expected_issuer, returned.iss) {
+            return Err(Mismatch::Issuer);
+        }
+        // RFC 9207 §2.4: a provider that says it sends `iss` must have sent it (mix-up).
+        if require_iss && returned.iss.is_none() {
             return Err(Mismatch::Issuer);
         }
         Ok(())
@@ -304,39 +336,70 @@ mod tests {
         };
         let issuer = Some("https://as.example");
         let other_verifier = "x".repeat(43);
-        assert_eq!(t.check_code(&back("st-1", VERIFIER, None), issuer), Ok(()));
         assert_eq!(
-            t.check_code(&back("st-1", VERIFIER, Some("https://as.example")), issuer),
+            t.check_code(&back("st-1", VERIFIER, None), issuer, false),
             Ok(())
         );
         assert_eq!(
-            t.check_code(&back("st-2", VERIFIER, None), issuer),
+            t.check_code(
+                &back("st-1", VERIFIER, Some("https://as.example")),
+                issuer,
+                false
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            t.check_code(&back("st-2", VERIFIER, None), issuer, false),
             Err(Mismatch::State)
         );
         assert_eq!(
-            t.check_code(&back("st-1", &other_verifier, None), issuer),
+            t.check_code(&back("st-1", &other_verifier, None), issuer, false),
             Err(Mismatch::CodeVerifier)
         );
         // `plain` would send the challenge itself as the verifier: refused.
         assert_eq!(
-            t.check_code(&back("st-1", CHALLENGE, None), issuer),
+            t.check_code(&back("st-1", CHALLENGE, None), issuer, false),
             Err(Mismatch::CodeVerifier)
         );
         assert_eq!(
             t.check_code(
                 &back("st-1", VERIFIER, Some("https://evil.example")),
-                issuer
+                issuer,
+                false
             ),
             Err(Mismatch::Issuer)
         );
         // No configured issuer: nothing to compare against.
         assert_eq!(
-            t.check_code(&back("st-1", VERIFIER, Some("https://any.example")), None),
+            t.check_code(
+                &back("st-1", VERIFIER, Some("https://any.example")),
+                None,
+                false
+            ),
             Ok(())
         );
+        // RFC 9207: when the provider advertises `iss`, a response without it is refused;
+        // with it, it must match.
+        assert_eq!(
+            t.check_code(&back("st-1", VERIFIER, None), issuer, true),
+            Err(Mismatch::Issuer)
+        );
+        assert_eq!(
+            t.check_code(
+                &back("st-1", VERIFIER, Some("https://as.example")),
+                issuer,
+                true
+            ),
+            Ok(())
+        );
+        // The nonce rides in the sealed transaction, never in what the browser sends back.
+        let n = t.clone().with_nonce(&[5; 32]);
+        assert_eq!(n.nonce(), Some(b64::url_encode(&[5; 32]).as_str()));
+        assert_eq!(t.nonce(), None);
+        assert!(!format!("{n:?}").contains(&b64::url_encode(&[5; 32])));
         // A tokens login is not a code one.
         assert_eq!(
-            tokens_tx().check_code(&back("st-1", VERIFIER, None), None),
+            tokens_tx().check_code(&back("st-1", VERIFIER, None), None, false),
             Err(Mismatch::Kind)
         );
     }

@@ -85,6 +85,8 @@ function intParam(url, name, fallback) {
  * @param {number} [opts.refreshTokenTtl=86400] seconds
  * @param {boolean} [opts.testHooks=false]   enable /__test/* (fault injection, counters)
  * @param {boolean} [opts.quiet=true]        hide oidc-provider's development-only warnings
+ * @param {"RS256"|"PS256"|"ES256"|"EdDSA"} [opts.idTokenAlg="RS256"] the ID-token signing algorithm
+ *                                           (a fresh key of its type; every client signs with it)
  * @returns {Promise<{issuer:string, port:number, url:string, close:() => Promise<void>, provider:Provider,
  *                    store:object, stats:() => object}>}
  */
@@ -97,9 +99,10 @@ export async function startIdp({
   refreshTokenTtl = 24 * 60 * 60,
   testHooks = false,
   quiet = true,
+  idTokenAlg = "RS256",
 } = {}) {
   if (!Array.isArray(clients) || clients.length === 0) throw new Error("startIdp: clients is required");
-  const clientList = clients.map(normalizeClient);
+  const clientList = clients.map(normalizeClient).map((c) => ({ id_token_signed_response_alg: idTokenAlg, ...c }));
 
   const allowedOrigins = new Set(appOrigins);
   for (const c of clientList) for (const u of c.redirect_uris) allowedOrigins.add(new URL(u).origin);
@@ -139,8 +142,12 @@ export async function startIdp({
   const issuer = `http://${hostForUrl}:${actualPort}`;
 
   // A fresh signing key per run (the built-in development keys are public).
-  const { privateKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
-  const jwk = { ...privateKey.export({ format: "jwk" }), kid: crypto.randomUUID(), use: "sig", alg: "RS256" };
+  const { privateKey } = idTokenAlg === "ES256"
+    ? crypto.generateKeyPairSync("ec", { namedCurve: "P-256" })
+    : idTokenAlg === "EdDSA"
+      ? crypto.generateKeyPairSync("ed25519")
+      : crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const jwk = { ...privateKey.export({ format: "jwk" }), kid: crypto.randomUUID(), use: "sig", alg: idTokenAlg };
 
   if (quiet) silenceDevWarnings();
   // Imported here so the warning filter is in place before oidc-provider's import-time check.
@@ -452,6 +459,8 @@ export async function startIdp({
     url: issuer,
     provider,
     store,
+    // The ID-token signing key (tests that forge or tamper with ID tokens sign with it).
+    signing: { alg: idTokenAlg, kid: jwk.kid, privateKey },
     stats: () => structuredClone(stats),
     close: () => new Promise((resolve) => {
       server.close(() => resolve());

@@ -74,12 +74,45 @@ pub(crate) struct Provider {
     pub(crate) config: ProviderConfig,
     /// The client secret (empty for `client_auth: none`).
     pub(crate) client_secret: ClientSecret,
+    /// Why its metadata could not be read, when it uses discovery and that failed
+    /// ([`crate::oidc::discover_all`]): every call for this provider answers it.
+    pub(crate) unresolved: Option<Unresolved>,
+}
+
+/// A provider whose metadata is missing.
+#[derive(Debug, Clone)]
+pub(crate) enum Unresolved {
+    /// The provider could not be reached (`provider_unavailable`).
+    Unreachable(String),
+    /// Its metadata contradicts the configuration (`config_error`; the log says how).
+    Misconfigured(String),
+}
+
+impl Unresolved {
+    /// What a call for the provider answers.
+    pub(crate) fn error(&self) -> WorkerError {
+        match self {
+            Self::Unreachable(detail) => WorkerError::Unreachable(detail.clone()),
+            Self::Misconfigured(problem) => WorkerError::Config {
+                key: "PROVIDERS".into(),
+                problem: problem.clone(),
+            },
+        }
+    }
 }
 
 impl Config {
     /// Reads the configuration from the Worker's bindings.
     pub(crate) fn from_env(env: &worker::Env) -> Result<Self, WorkerError> {
         Self::parse(|key| binding_text(env, key))
+    }
+
+    /// [`from_env`](Self::from_env), with the providers configured by their issuer filled from
+    /// their metadata ([`crate::oidc::discover_all`]).
+    pub(crate) async fn from_env_discovered(env: &worker::Env) -> Result<Self, WorkerError> {
+        let mut config = Self::from_env(env)?;
+        crate::oidc::discover_all(&mut config, &crate::effects::runtime::Runtime::new(env)).await;
+        Ok(config)
     }
 
     /// Parses the configuration from a lookup of binding names to text.
@@ -112,13 +145,17 @@ impl Config {
 
     /// The provider named `name`, or the first one when `name` is `None`.
     pub(crate) fn provider(&self, name: Option<&str>) -> Result<&Provider, WorkerError> {
-        match name {
-            None => self.providers.first().ok_or_else(no_providers),
+        let provider = match name {
+            None => self.providers.first().ok_or_else(no_providers)?,
             Some(name) => self
                 .providers
                 .iter()
                 .find(|p| p.name == name)
-                .ok_or_else(|| WorkerError::UnknownProvider(name.to_owned())),
+                .ok_or_else(|| WorkerError::UnknownProvider(name.to_owned()))?,
+        };
+        match &provider.unresolved {
+            Some(why) => Err(why.error()),
+            None => Ok(provider),
         }
     }
 }
@@ -308,6 +345,7 @@ fn parse_providers(
                 name,
                 config,
                 client_secret: secret,
+                unresolved: None,
             })
         })
         .collect()

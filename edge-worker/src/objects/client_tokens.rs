@@ -198,7 +198,7 @@ async fn serve(
     held: &RefCell<Option<ClientToken>>,
     ask: Ask,
 ) -> Answer {
-    let config = match Config::from_env(env) {
+    let config = match Config::from_env_discovered(env).await {
         Ok(c) => c,
         Err(e) => return Answer::Internal(e.log_detail().unwrap_or_default()),
     };

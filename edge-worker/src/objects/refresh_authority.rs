@@ -170,7 +170,7 @@ impl worker::DurableObject for RefreshAuthority {
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
         let ask: Ask = req.json().await?;
-        let answer = match Config::from_env(&self.env) {
+        let answer = match Config::from_env_discovered(&self.env).await {
             Ok(config) => self.serve(&config, ask).await,
             Err(e) => Answer::Unavailable(e.log_detail().unwrap_or_default()),
         };
@@ -457,7 +457,7 @@ struct LateSettler {
 
 impl LateSettler {
     async fn settle(self, response: HttpResponse) {
-        let Ok(config) = Config::from_env(&self.env) else {
+        let Ok(config) = Config::from_env_discovered(&self.env).await else {
             return;
         };
         let shelf = Shelf {

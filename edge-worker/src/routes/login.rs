@@ -6,6 +6,7 @@
 //! callback (`/callback/<provider>`) with a one-time `tx` value appended; the value is sealed in the
 //! tx cookie too, and the callback checks one against the other.
 use oauth_edge_shared::authorize::{authorization_url_for, is_s256_challenge};
+use oauth_edge_shared::oidc::is_openid;
 use oauth_edge_shared::provider::Delivery;
 use oauth_edge_shared::return_to::safe_return_to;
 use oauth_edge_shared::state;
@@ -51,15 +52,22 @@ pub(crate) async fn handle<E: Effects>(call: &Call<'_, E>) -> Result<Reply, Work
     let request = read_request(&call.body)?;
     let provider = call.config.provider(request.provider.as_deref())?;
     let (tx, delivery) = match provider.config.dialect.delivery {
-        Delivery::Code { .. } => (
-            Transaction::for_code(
+        Delivery::Code { .. } => {
+            let tx = Transaction::for_code(
                 &provider.name,
                 &request.state,
                 &request.code_challenge,
                 transaction::expires_at(call.now),
-            ),
-            "code",
-        ),
+            );
+            // OpenID Connect: a nonce the ID token must carry back, kept in the sealed tx cookie
+            // (OIDC Core §3.1.2.1, §15.5.2).
+            let tx = if is_openid(&provider.config.scope) {
+                tx.with_nonce(&random(call.fx)?)
+            } else {
+                tx
+            };
+            (tx, "code")
+        }
         Delivery::RedirectTokens { .. } => (
             Transaction::for_tokens(
                 &provider.name,
@@ -73,6 +81,11 @@ pub(crate) async fn handle<E: Effects>(call: &Call<'_, E>) -> Result<Reply, Work
     // The redirect URI the provider sees: the configured one, plus `tx` for tokens to the Worker.
     let mut config = provider.config.clone();
     config.redirect_uri = tx.redirect_uri(&provider.config.redirect_uri);
+    if let Some(nonce) = tx.nonce() {
+        config
+            .authorization_params
+            .push(("nonce".into(), nonce.to_owned()));
+    }
     let url = authorization_url_for(
         &config,
         request.variant.as_deref(),

@@ -8,10 +8,13 @@ use oauth_edge_shared::token::{parse_token_response, signed_token_request, Grant
 use oauth_edge_shared::transaction::CodeReturn;
 use serde::Deserialize;
 
+use oauth_edge_shared::oidc::id_token::Check;
+
 use super::{start_session, user_info, Call};
 use crate::cookies;
 use crate::effects::Effects;
 use crate::error::WorkerError;
+use crate::oidc;
 use crate::reply::Reply;
 use crate::transaction;
 
@@ -61,6 +64,7 @@ async fn exchange<E: Effects>(call: &Call<'_, E>) -> Result<Reply, WorkerError> 
             iss: body.iss.as_deref(),
         },
         provider.config.issuer.as_deref(),
+        provider.config.require_iss,
     )?;
     super::count_login_finish(call).await?;
 
@@ -79,7 +83,20 @@ async fn exchange<E: Effects>(call: &Call<'_, E>) -> Result<Reply, WorkerError> 
         &call.fx.send(&request, call.config.upstream_timeout).await?,
     )?;
 
-    let user = user_info(call, provider, &tokens, serde_json::Map::new()).await;
+    // An OpenID Connect login (it sent a nonce): the ID token is checked before anything is
+    // kept, and the user is its claims (with userinfo's, if `sub` agrees).
+    let user = match tx.nonce() {
+        Some(nonce) => {
+            let id_token = tokens.id_token.as_ref().map(|t| t.expose());
+            let valid = oidc::check_login(call.fx, call.config, provider, id_token, nonce).await?;
+            let user = user_info(call, provider, &tokens, valid.user_claims()).await;
+            if user.get("sub") != valid.claims.get("sub") {
+                return Err(WorkerError::IdTokenInvalid(Check::UserinfoSub));
+            }
+            user
+        }
+        None => user_info(call, provider, &tokens, serde_json::Map::new()).await,
+    };
     let (record, cookie) = start_session(call, provider, tokens, user).await?;
     Ok(Reply::ok(&record.token_view()).with_cookie(cookie))
 }

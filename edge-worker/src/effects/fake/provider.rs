@@ -55,6 +55,10 @@ pub(crate) struct FakeProvider {
     pub(crate) requests: Vec<HttpRequest>,
     /// What the next token-endpoint call suffers (reset after one use).
     pub(crate) trouble: Trouble,
+    /// While set, nothing at the issuer answers (an outage).
+    pub(crate) offline: bool,
+    /// Its OpenID Connect metadata document, when it publishes one.
+    pub(crate) metadata: Option<Value>,
 }
 
 impl FakeProvider {
@@ -116,6 +120,9 @@ impl FakeProvider {
     /// Answers `request` at `now`; `None` when the answer is lost or the server is down.
     pub(crate) fn handle(&mut self, request: &HttpRequest, now: UnixTime) -> Option<HttpResponse> {
         let url = request.url.as_str();
+        if url.starts_with(ISSUER) && self.offline {
+            return None;
+        }
         if url.starts_with(ISSUER) && self.trouble == Trouble::Down {
             self.trouble = Trouble::None;
             return None; // never reached the server
@@ -149,6 +156,10 @@ impl FakeProvider {
                 }
                 Some(answer(200, json!({})))
             }
+            Some("/.well-known/openid-configuration") => Some(match &self.metadata {
+                Some(doc) => answer(200, doc.clone()),
+                None => answer(404, json!({"error": "not_found"})),
+            }),
             Some("/userinfo") => Some(match self.bearer(request, now) {
                 Some(_) => answer(200, json!({"sub": "user-1", "name": "Ada"})),
                 None => challenge(),

@@ -1,0 +1,328 @@
+// OpenID Connect relying party (issue 8): the built Worker under workerd (Miniflare, real KV and
+// Durable Objects) against oidc-provider, configured with nothing but the issuer and the client.
+//
+// 1. The happy path per ID-token signing algorithm (RS256, PS256, ES256, EdDSA): discovery-only
+//    entry, login, the user from the ID token, refresh with rotation, logout.
+// 2. The negative suite: a small tampering proxy sits in front of the provider's token, userinfo
+//    and JWKS endpoints (the entry points the Worker at it; discovery fills the rest) and breaks
+//    one thing per test. Each test is named after the OpenID Foundation relying-party conformance
+//    test it mirrors, and asserts the exact typed error and that no session was made.
+//
+//   scripts/build-worker.sh && node --test tests/oidc/
+import assert from "node:assert/strict";
+import * as crypto from "node:crypto";
+import * as http from "node:http";
+import { after, before, describe, test } from "node:test";
+
+import { startIdp } from "../idp/server.mjs";
+import { signInAtIdp } from "../support/oauth-http.mjs";
+import { discover } from "../support/stack.mjs";
+import { APP, SESSION, startWorker } from "../../edge-worker/tests/helpers.mjs";
+
+const CLIENT_ID = "oidc-rp";
+const CLIENT_SECRET = crypto.randomBytes(24).toString("base64url");
+const REDIRECT_URI = `${APP}/callback`;
+const SCOPE = "openid profile offline_access";
+const b64u = (x) => Buffer.from(x).toString("base64url");
+const unb64u = (s) => JSON.parse(Buffer.from(s, "base64url").toString("utf8"));
+const nowSec = () => Math.floor(Date.now() / 1000);
+
+/** The smallest entry: issuer and client (and oidc-provider's price for a refresh token). */
+function entry(issuer, extra = {}) {
+  return {
+    issuer,
+    client_id: CLIENT_ID,
+    redirect_uri: REDIRECT_URI,
+    scope: SCOPE,
+    authorization_params: [["prompt", "consent"]],
+    ...extra,
+  };
+}
+
+function client() {
+  return { client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [REDIRECT_URI] };
+}
+
+/** /auth/login, the user at the provider, and /auth/token with what came back (`edit` may change it). */
+async function login(w, { edit = (cb) => cb } = {}) {
+  const tx = await w.begin();
+  const authUrl = new URL(tx.res.json.authorization_url);
+  const cb = edit(await signInAtIdp(authUrl.href, { username: "alice" }));
+  const res = await w.call("/auth/token", {
+    cookie: tx.txCookie,
+    body: {
+      code: cb.searchParams.get("code"),
+      state: cb.searchParams.get("state"),
+      code_verifier: tx.verifier,
+      ...(cb.searchParams.get("iss") ? { iss: cb.searchParams.get("iss") } : {}),
+    },
+  });
+  return { res, authUrl };
+}
+
+async function sessionCount(w) {
+  return (await w.kv.list({ prefix: "session:" })).keys.length;
+}
+
+describe("discovery-only configuration, per ID-token signing algorithm", () => {
+  for (const alg of ["RS256", "PS256", "ES256", "EdDSA"]) {
+    test(`${alg}: issuer + client only → login (nonce, ID token), refresh with rotation, logout`, async () => {
+      const idp = await startIdp({ clients: [client()], idTokenAlg: alg, testHooks: true });
+      const w = await startWorker({ PROVIDERS: { default: entry(idp.issuer) }, CLIENT_SECRET_DEFAULT: CLIENT_SECRET });
+      try {
+        const { res, authUrl } = await login(w);
+        assert.equal(res.status, 200, res.text);
+        // The Worker found the endpoints itself and sent a nonce.
+        assert.equal(authUrl.origin, new URL(idp.issuer).origin);
+        assert.match(authUrl.searchParams.get("nonce") ?? "", /^[A-Za-z0-9_-]{43}$/);
+        // The user is the ID token's (and userinfo's, same `sub`).
+        assert.equal(res.json.user.sub, "alice");
+        assert.equal(res.json.user.iss, idp.issuer);
+        assert.equal(res.json.user.name, "Alice");
+        assert.equal(res.json.user.nonce, undefined, "bookkeeping claims are not the user's");
+        const cookie = `${SESSION}=${res.cookies[SESSION].value}`;
+        const first = res.json.access_token;
+        const refreshed = await w.call("/auth/refresh", { cookie, body: {} });
+        assert.equal(refreshed.status, 200, refreshed.text);
+        assert.notEqual(refreshed.json.access_token, first);
+        assert.equal(idp.stats().token.by_grant_type.refresh_token, 1);
+        const out = await w.call("/auth/logout", { cookie, body: {} });
+        assert.equal(out.status, 200);
+        assert.ok(idp.stats().revocations >= 1);
+        assert.equal(await sessionCount(w), 0);
+      } finally {
+        await w.close();
+        await idp.close();
+      }
+    });
+  }
+});
+
+describe("negative suite: one misbehaviour at a time, through a tampering proxy", () => {
+  let idp;
+  let meta;
+  let proxy;
+  let proxyUrl;
+  let w;
+  /** What the proxy does to the next answers: { token(json), userinfo(json), jwks(json) }. */
+  let tamper = {};
+
+  /** A JWS over `claims` with `header`, signed by `key` (RS256 by default: the provider's key). */
+  function sign(header, claims, key = idp.signing.privateKey) {
+    const input = `${b64u(JSON.stringify(header))}.${b64u(JSON.stringify(claims))}`;
+    const sig = crypto.sign("sha256", Buffer.from(input), key);
+    return `${input}.${b64u(sig)}`;
+  }
+
+  /** The token answer with its ID token's claims (and header) changed, re-signed. */
+  const resign = (claims = (c) => c, header = (h) => h, key) => ({
+    token(json) {
+      const [h, p] = json.id_token.split(".");
+      json.id_token = sign(header(unb64u(h)), claims(unb64u(p)), key);
+      return json;
+    },
+  });
+
+  async function relay(req, res, target) {
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
+    const headers = {};
+    for (const k of ["authorization", "content-type", "accept", "dpop"]) if (req.headers[k]) headers[k] = req.headers[k];
+    const up = await fetch(target, { method: req.method, headers, body: req.method === "GET" ? undefined : Buffer.concat(chunks) });
+    return { status: up.status, text: await up.text(), type: up.headers.get("content-type") ?? "application/json" };
+  }
+
+  before(async () => {
+    idp = await startIdp({ clients: [client()], testHooks: true });
+    meta = await discover(idp.issuer);
+    proxy = http.createServer(async (req, res) => {
+      try {
+        const path = new URL(req.url, "http://x").pathname;
+        const target = { "/token": meta.token_endpoint, "/me": meta.userinfo_endpoint, "/jwks": meta.jwks_uri }[path];
+        if (!target) return res.writeHead(404).end();
+        const up = await relay(req, res, target);
+        let text = up.text;
+        const kind = { "/token": "token", "/me": "userinfo", "/jwks": "jwks" }[path];
+        if (up.status === 200 && tamper[kind]) text = JSON.stringify(tamper[kind](JSON.parse(text)));
+        res.writeHead(up.status, { "content-type": up.type, "cache-control": "no-store" }).end(text);
+      } catch (e) {
+        res.writeHead(500).end(String(e));
+      }
+    });
+    await new Promise((r) => proxy.listen(0, "127.0.0.1", r));
+    proxyUrl = `http://127.0.0.1:${proxy.address().port}`;
+    w = await startWorker({
+      PROVIDERS: {
+        default: entry(idp.issuer, {
+          token_endpoint: `${proxyUrl}/token`,
+          userinfo_endpoint: `${proxyUrl}/me`,
+          jwks_uri: `${proxyUrl}/jwks`,
+        }),
+      },
+      CLIENT_SECRET_DEFAULT: CLIENT_SECRET,
+    });
+  });
+
+  after(async () => {
+    await w?.close();
+    await new Promise((r) => proxy?.close(r));
+    await idp?.close();
+  });
+
+  /** A login through the tampering proxy must fail with `id_token_invalid` + `check`, no session. */
+  async function refused(check, t) {
+    tamper = t;
+    const before = await sessionCount(w);
+    try {
+      const { res } = await login(w);
+      assert.equal(res.status, 502, res.text);
+      assert.equal(res.json.code, "id_token_invalid");
+      assert.equal(res.json.check, check);
+      assert.equal(res.cookies[SESSION], undefined, "no session cookie");
+      assert.equal(await sessionCount(w), before, "no session stored");
+    } finally {
+      tamper = {};
+    }
+  }
+
+  test("the proxy itself changes nothing: a login through it succeeds", async () => {
+    const { res } = await login(w);
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.json.user.sub, "alice");
+  });
+
+  test("oidcc-client-test-invalid-iss", () => refused("iss", resign((c) => ({ ...c, iss: "https://evil.example" }))));
+  test("oidcc-client-test-invalid-aud", () => refused("aud", resign((c) => ({ ...c, aud: "someone-else" }))));
+  test("oidcc-client-test-invalid-aud (an untrusted extra audience)", () =>
+    refused("aud", resign((c) => ({ ...c, aud: [CLIENT_ID, "someone-else"], azp: CLIENT_ID }))));
+  test("oidcc-client-test-invalid-azp", () => refused("azp", resign((c) => ({ ...c, azp: "someone-else" }))));
+  test("oidcc-client-test-nonce-invalid", () => refused("nonce", resign((c) => ({ ...c, nonce: "not-the-one-sent" }))));
+  test("oidcc-client-test-nonce-invalid (missing)", () => refused("nonce", resign(({ nonce, ...c }) => c)));
+  test("oidcc-client-test-idtoken-sig-none", () =>
+    refused("alg", {
+      token(json) {
+        const [, p] = json.id_token.split(".");
+        json.id_token = `${b64u(JSON.stringify({ alg: "none" }))}.${p}.`;
+        return json;
+      },
+    }));
+  test("oidcc-client-test-invalid-sig-rs256", () =>
+    refused("signature", {
+      token(json) {
+        const [h, p, s] = json.id_token.split(".");
+        const sig = Buffer.from(s, "base64url");
+        sig[0] ^= 1;
+        json.id_token = `${h}.${p}.${b64u(sig)}`;
+        return json;
+      },
+    }));
+  test("HMAC keyed with the provider's public key (alg confusion)", () =>
+    refused("alg", {
+      token(json) {
+        const [, p] = json.id_token.split(".");
+        const input = `${b64u(JSON.stringify({ alg: "HS256", kid: idp.signing.kid }))}.${p}`;
+        const pub = crypto.createPublicKey(idp.signing.privateKey).export({ format: "pem", type: "spki" });
+        json.id_token = `${input}.${b64u(crypto.createHmac("sha256", pub).update(input).digest())}`;
+        return json;
+      },
+    }));
+  test("oidcc-client-test-idtoken-expired", () =>
+    refused("exp", resign((c) => ({ ...c, iat: nowSec() - 7200, exp: nowSec() - 3600 }))));
+  test("oidcc-client-test-missing-sub", () => refused("sub", resign(({ sub, ...c }) => c)));
+  test("oidcc-client-test-missing-iat", () => refused("iat", resign(({ iat, ...c }) => c)));
+  test("a token response without an id_token (openid was asked)", () =>
+    refused("missing", { token: ({ id_token, ...json }) => json }));
+  test("oidcc-client-test-kid-unknown: one refetch of the keys, then refused", async () => {
+    let fetched = 0;
+    await refused("kid", {
+      ...resign((c) => c, (h) => ({ ...h, kid: "no-such-key" })),
+      jwks(json) {
+        fetched += 1;
+        return json;
+      },
+    });
+    assert.ok(fetched <= 1, `the JWKS was fetched ${fetched} times for one login`);
+  });
+  test("oidcc-client-test-kid-absent-single-jwks", async () => {
+    tamper = resign((c) => c, ({ kid, ...h }) => h);
+    try {
+      const { res } = await login(w);
+      assert.equal(res.status, 200, res.text);
+    } finally {
+      tamper = {};
+    }
+  });
+  test("oidcc-client-test-userinfo-invalid-sub", () =>
+    refused("userinfo_sub", { userinfo: (json) => ({ ...json, sub: "mallory" }) }));
+  test("oidcc-client-test-signing-key-rotation: a new key is found by refetching the JWKS", async () => {
+    const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const kid = "rotated-key";
+    const jwk = { ...publicKey.export({ format: "jwk" }), kid, use: "sig", alg: "RS256" };
+    // The keys were fetched by the logins above; the refetch floor must pass first.
+    await new Promise((r) => setTimeout(r, 10_500));
+    tamper = {
+      ...resign((c) => c, (h) => ({ ...h, kid }), privateKey),
+      jwks: (json) => ({ keys: [...json.keys, jwk] }),
+    };
+    try {
+      const { res } = await login(w);
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.json.user.sub, "alice");
+    } finally {
+      tamper = {};
+    }
+  });
+  test("RFC 9207: the provider advertises `iss`, a response without it is refused", async () => {
+    assert.equal(meta.authorization_response_iss_parameter_supported, true);
+    const before = await sessionCount(w);
+    const { res } = await login(w, {
+      edit(cb) {
+        cb.searchParams.delete("iss");
+        return cb;
+      },
+    });
+    assert.equal(res.status, 400, res.text);
+    assert.equal(res.json.code, "issuer_mismatch");
+    assert.equal(await sessionCount(w), before);
+  });
+});
+
+describe("discovery failures", () => {
+  test("oidcc-client-test-discovery-issuer-mismatch: config_error, the log names it", async () => {
+    const lying = http.createServer((req, res) => {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({
+        issuer: "https://someone-else.example",
+        authorization_endpoint: "https://someone-else.example/auth",
+        token_endpoint: "https://someone-else.example/token",
+        jwks_uri: "https://someone-else.example/jwks",
+      }));
+    });
+    await new Promise((r) => lying.listen(0, "127.0.0.1", r));
+    const issuer = `http://127.0.0.1:${lying.address().port}`;
+    const w = await startWorker({ PROVIDERS: { default: entry(issuer) }, CLIENT_SECRET_DEFAULT: CLIENT_SECRET });
+    try {
+      const res = await w.call("/auth/login", { body: { state: "s".repeat(43), code_challenge: "c".repeat(43) } });
+      assert.equal(res.status, 500, res.text);
+      assert.equal(res.json.code, "config_error");
+      assert.doesNotMatch(res.text, /someone-else/, "the caller is not told the configuration");
+    } finally {
+      await w.close();
+      await new Promise((r) => lying.close(r));
+    }
+  });
+
+  test("a provider unreachable at discovery: provider_unavailable, never a half-configured login", async () => {
+    const closed = http.createServer();
+    await new Promise((r) => closed.listen(0, "127.0.0.1", r));
+    const issuer = `http://127.0.0.1:${closed.address().port}`;
+    await new Promise((r) => closed.close(r));
+    const w = await startWorker({ PROVIDERS: { default: entry(issuer) }, CLIENT_SECRET_DEFAULT: CLIENT_SECRET });
+    try {
+      const res = await w.call("/auth/login", { body: { state: "s".repeat(43), code_challenge: "c".repeat(43) } });
+      assert.equal(res.status, 502, res.text);
+      assert.equal(res.json.code, "provider_unavailable");
+    } finally {
+      await w.close();
+    }
+  });
+});
