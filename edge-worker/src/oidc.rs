@@ -16,7 +16,9 @@ use oauth_edge_shared::jose::{Alg, JwkSet};
 use oauth_edge_shared::oidc::discovery::{
     document_request, metadata_urls, parse_metadata, DiscoveryError, Metadata,
 };
-use oauth_edge_shared::oidc::id_token::{validate, Check, Expected, IdToken, Refusal};
+use oauth_edge_shared::oidc::id_token::{
+    check_refreshed, validate, Check, Expected, IdToken, Refusal,
+};
 use oauth_edge_shared::UnixTime;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -247,8 +249,38 @@ pub(crate) async fn check_login<F: Fetch + Kv + Clock + Log>(
     id_token: Option<&str>,
     nonce: &str,
 ) -> Result<IdToken, WorkerError> {
-    let p = &provider.config;
     let token = id_token.ok_or(WorkerError::IdTokenInvalid(Check::Missing))?;
+    validate_id_token(fx, config, provider, token, Some(nonce)).await
+}
+
+/// OIDC Core §12.2: the ID token of a refresh answer is validated like a login's (without a
+/// nonce), and must name the session's issuer and user (`session_user`: the claims the login
+/// kept; a session that has no `iss` and `sub` there was not an OpenID Connect login).
+pub(crate) async fn check_refresh<F: Fetch + Kv + Clock + Log>(
+    fx: &F,
+    config: &Config,
+    provider: &Provider,
+    id_token: &str,
+    session_user: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(), WorkerError> {
+    let refreshed = validate_id_token(fx, config, provider, id_token, None).await?;
+    if !(session_user.contains_key("iss") && session_user.contains_key("sub")) {
+        return Ok(());
+    }
+    let first = IdToken {
+        claims: session_user.clone(),
+    };
+    check_refreshed(&first, &refreshed).map_err(WorkerError::IdTokenInvalid)
+}
+
+async fn validate_id_token<F: Fetch + Kv + Clock + Log>(
+    fx: &F,
+    config: &Config,
+    provider: &Provider,
+    token: &str,
+    nonce: Option<&str>,
+) -> Result<IdToken, WorkerError> {
+    let p = &provider.config;
     let uri = p.jwks_uri.as_deref().ok_or_else(|| WorkerError::Config {
         key: "PROVIDERS".into(),
         problem: format!(
@@ -260,7 +292,7 @@ pub(crate) async fn check_login<F: Fetch + Kv + Clock + Log>(
     let expected = Expected {
         issuer: p.issuer.as_deref().unwrap_or_default(),
         client_id: &p.client_id,
-        nonce: Some(nonce),
+        nonce,
         algs: &algs,
         now: fx.now(),
     };

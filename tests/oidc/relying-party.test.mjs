@@ -272,6 +272,26 @@ describe("negative suite: one misbehaviour at a time, through a tampering proxy"
       tamper = {};
     }
   });
+  test("oidcc-client-test-refresh-token-invalid-sub: the session ends, the answer is discarded", async () => {
+    const { res } = await login(w);
+    assert.equal(res.status, 200, res.text);
+    const cookie = `${SESSION}=${res.cookies[SESSION].value}`;
+    // A refresh whose ID token is properly signed, for another user.
+    tamper = resign((c) => ({ ...c, sub: "mallory" }));
+    try {
+      const refreshed = await w.call("/auth/refresh", { cookie, body: {} });
+      assert.equal(refreshed.status, 502, refreshed.text);
+      assert.equal(refreshed.json.code, "id_token_invalid");
+      assert.equal(refreshed.json.check, "refresh_sub");
+      assert.equal(refreshed.json.access_token, undefined);
+    } finally {
+      tamper = {};
+    }
+    // Its refresh token was spent on that answer: the session is over, not resurrected.
+    const after = await w.call("/auth/refresh", { cookie, body: {} });
+    assert.equal(after.status, 401, after.text);
+  });
+
   test("RFC 9207: the provider advertises `iss`, a response without it is refused", async () => {
     assert.equal(meta.authorization_response_iss_parameter_supported, true);
     const before = await sessionCount(w);
@@ -323,6 +343,53 @@ describe("discovery failures", () => {
       assert.equal(res.json.code, "provider_unavailable");
     } finally {
       await w.close();
+    }
+  });
+});
+
+describe("a second, independent authorization server from npm: oauth2-mock-server", () => {
+  test("discovery-only entry: login (nonce, PKCE, ID token), refresh with rotation, logout", async () => {
+    const { OAuth2Server } = await import("oauth2-mock-server");
+    const server = new OAuth2Server();
+    await server.issuer.keys.generate("RS256");
+    await server.start(0, "127.0.0.1");
+    const issuer = server.issuer.url;
+    const grants = [];
+    let revocations = 0;
+    server.service.on("beforeResponse", (_res, req) => grants.push(req.body.grant_type));
+    server.service.on("beforeRevoke", () => (revocations += 1));
+    const w = await startWorker({
+      PROVIDERS: { default: { issuer, client_id: CLIENT_ID, redirect_uri: REDIRECT_URI, scope: "openid profile" } },
+      CLIENT_SECRET_DEFAULT: CLIENT_SECRET,
+    });
+    try {
+      const tx = await w.begin();
+      const authUrl = new URL(tx.res.json.authorization_url);
+      assert.equal(authUrl.origin, new URL(issuer).origin, "the endpoint came from its metadata");
+      // This server signs the user in at once and redirects back with the code.
+      const redirect = await fetch(authUrl, { redirect: "manual" });
+      const cb = new URL(redirect.headers.get("location"));
+      const res = await w.call("/auth/token", {
+        cookie: tx.txCookie,
+        body: { code: cb.searchParams.get("code"), state: cb.searchParams.get("state"), code_verifier: tx.verifier },
+      });
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.json.user.sub, "johndoe");
+      assert.equal(res.json.user.iss, issuer);
+      const s = w.session(res);
+      const before = await w.record(s.kvKey);
+      const refreshed = await w.call("/auth/refresh", { cookie: s.cookie, body: {} });
+      assert.equal(refreshed.status, 200, refreshed.text);
+      const after = await w.record(s.kvKey);
+      assert.notEqual(after.refresh_token, before.refresh_token, "the rotated refresh token was stored");
+      assert.deepEqual(grants, ["authorization_code", "refresh_token"]);
+      const out = await w.call("/auth/logout", { cookie: s.cookie, body: {} });
+      assert.equal(out.status, 200);
+      assert.ok(revocations >= 1, "revoked at its revocation_endpoint");
+      assert.equal(await sessionCount(w), 0);
+    } finally {
+      await w.close();
+      await server.stop();
     }
   });
 });

@@ -25,6 +25,8 @@ use oauth_edge_shared::authority::{
 };
 use oauth_edge_shared::error::{ErrorCode, ProviderError};
 use oauth_edge_shared::http::{HttpRequest, HttpResponse};
+use oauth_edge_shared::oidc::id_token::Check;
+use oauth_edge_shared::oidc::is_openid;
 use oauth_edge_shared::revoke::{access_token_revocation_request, session_revocation_request};
 use oauth_edge_shared::secret::{AccessToken, RefreshToken};
 use oauth_edge_shared::session::SessionRecord;
@@ -83,6 +85,9 @@ pub(crate) enum Answer {
     Unavailable(String),
     /// The record to revoke, if the authority held one.
     LoggedOut(Option<Box<SessionRecord>>),
+    /// The refresh answer's ID token failed this check: the answer was discarded and the session
+    /// ended (its refresh token was spent).
+    IdTokenInvalid(Check),
 }
 
 /// A current session for a caller holding `seen` (`force`: even if `seen` is not due). The
@@ -119,6 +124,7 @@ pub(crate) fn into_result(answer: Answer) -> Result<SessionRecord, WorkerError> 
         .into()),
         Answer::Broken { status, .. } => Err(TokenError::Unavailable { status }.into()),
         Answer::Unavailable(detail) => Err(WorkerError::Unreachable(detail)),
+        Answer::IdTokenInvalid(check) => Err(WorkerError::IdTokenInvalid(check)),
         Answer::LoggedOut(_) => Err(WorkerError::Internal(
             "refresh authority: unexpected answer to a refresh".into(),
         )),
@@ -363,10 +369,13 @@ impl RefreshAuthority {
         };
         match upstream::send_keeping_late(&request, config.upstream_timeout).await {
             Ok(Sent::Answered(response)) => {
-                let outcome = outcome(&provider.config, &response);
-                Ok(self
+                let fx = Runtime::new(&self.env);
+                let (outcome, failed) =
+                    checked_outcome(config, &fx, provider, &record, &response).await;
+                let answer = self
                     .settle(shelf, kv_key, &record.provider, &sent, outcome)
-                    .await)
+                    .await;
+                Ok(failed.map_or(answer, Answer::IdTokenInvalid))
             }
             Ok(Sent::Late { pending, error }) => {
                 // Settle the late answer when it comes, within LOST_AFTER; after that the
@@ -471,7 +480,12 @@ impl LateSettler {
         let Ok(provider) = config.provider(Some(&self.provider)) else {
             return;
         };
-        let outcome = outcome(&provider.config, &response);
+        let fx = Runtime::new(&self.env);
+        let record = machine.record.clone();
+        let (outcome, _) = match &record {
+            Some(record) => checked_outcome(&config, &fx, provider, record, &response).await,
+            None => (outcome(&provider.config, &response), None),
+        };
         let settled = machine.settle(&self.sent, outcome, clock::now());
         *self.machine.borrow_mut() = Some(machine.clone());
         if let Err(e) = shelf.store(&machine).await {
@@ -482,7 +496,6 @@ impl LateSettler {
             );
             return;
         }
-        let fx = Runtime::new(&self.env);
         finish(&config, &fx, &self.kv_key, &self.provider, settled).await;
         worker::console_log!("refresh authority: settled a late answer");
     }
@@ -598,6 +611,51 @@ pub(crate) async fn mirror<F: Clock + Randomness + Kv + Log>(
             "refresh authority: KV not updated: {}",
             e.log_detail().unwrap_or_default()
         ));
+    }
+}
+
+/// [`outcome`], with the ID token of the answer (if any, for an OpenID Connect provider) checked
+/// as OIDC Core §12.2 asks: a failed check discards every token of the answer — the session ends
+/// as if the provider had refused (its refresh token was spent), and the check is returned for the
+/// caller. Keys that cannot be fetched are not a failed check: the answer came straight from the
+/// token endpoint over TLS (§3.1.3.7 step 6), so it is kept and the failure logged.
+pub(crate) async fn checked_outcome<F: Fetch + Kv + Clock + Log>(
+    config: &Config,
+    fx: &F,
+    provider: &Provider,
+    record: &SessionRecord,
+    response: &HttpResponse,
+) -> (Outcome, Option<Check>) {
+    let outcome = outcome(&provider.config, response);
+    let Outcome::Tokens(tokens) = &outcome else {
+        return (outcome, None);
+    };
+    let Some(id_token) = tokens.id_token.as_ref() else {
+        return (outcome, None);
+    };
+    if !is_openid(&provider.config.scope) {
+        return (outcome, None);
+    }
+    match crate::oidc::check_refresh(fx, config, provider, id_token.expose(), &record.user).await {
+        Ok(()) => (outcome, None),
+        Err(WorkerError::IdTokenInvalid(check)) => {
+            let refused = ProviderError {
+                error: ErrorCode::InvalidGrant,
+                error_description: Some(format!(
+                    "the refreshed ID token failed the `{}` check",
+                    check.as_str()
+                )),
+                error_uri: None,
+            };
+            (Outcome::Refused(refused), Some(check))
+        }
+        Err(e) => {
+            fx.warn(&format!(
+                "refresh authority: the refreshed ID token was not checked: {}",
+                e.log_detail().unwrap_or_else(|| e.code().into())
+            ));
+            (outcome, None)
+        }
     }
 }
 

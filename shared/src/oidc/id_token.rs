@@ -26,7 +26,8 @@ pub struct Expected<'a> {
 }
 
 /// The check an ID token failed. Names follow the claims (and JOSE) they are about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Check {
     /// Not a JWS, or a payload that is not a JSON object.
     Malformed,

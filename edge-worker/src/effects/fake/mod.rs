@@ -30,7 +30,7 @@ use crate::objects::client_tokens::{
 };
 use crate::objects::rate_limiter::{attempt, Decision, Window};
 use crate::objects::refresh_authority::{
-    conclude, finish, into_result, mirror, outcome, refresh_request,
+    checked_outcome, conclude, finish, into_result, mirror, refresh_request, Answer,
 };
 
 /// Runs a future whose effects are all in memory (it must not stay pending).
@@ -210,14 +210,16 @@ impl Authority for Fakes {
         let (provider, request) = refresh_request(&self.config, &record, &sent, &ctx)?;
         // A lost answer is not settled: the machine resends after LOST_AFTER (as the object does).
         let response = self.send(&request, self.config.upstream_timeout).await?;
-        let outcome = outcome(&provider.config, &response);
+        let (outcome, failed) =
+            checked_outcome(&self.config, self, provider, &record, &response).await;
         let settled = self
             .authorities
             .borrow_mut()
             .get_mut(kv_key)
             .map(|m| m.settle(&sent, outcome, self.now()))
             .ok_or_else(|| WorkerError::Internal("authority vanished".into()))?;
-        into_result(finish(&self.config, self, kv_key, &record.provider, settled).await)
+        let answer = finish(&self.config, self, kv_key, &record.provider, settled).await;
+        into_result(failed.map_or(answer, Answer::IdTokenInvalid))
     }
 
     async fn logout(
