@@ -192,8 +192,10 @@ export declare class OAuthClient {
    * The Worker attaches the token (signing MAC requests; or a client-credentials token) and refreshes as needed. The upstream's answers resolve as they are, whatever their body says;
    * the Worker's own refusals (marked `X-OAuth-Edge-Error: 1`) reject (`no_session`, `session_ended` — which also ends the session here and emits `sessionEnded` — `bad_path`, `method_not_allowed`, …). */
   apiFetch(path: string, init?: RequestInit): Promise<Response>;
-  /** Logs out at the Worker (which revokes the refresh token) and forgets the session here. */
-  logout(): Promise<void>;
+  /** Logs out at the Worker (which revokes the refresh token) and forgets the session here.
+   * `{ everywhere: true }`: then sends the browser to the provider's logout page (OpenID Connect
+   * RP-initiated logout, with `id_token_hint`), when the provider has an `end_session_endpoint`. */
+  logout(options?: { everywhere?: boolean }): Promise<void>;
   /** Whether an access token is held. */
   readonly loggedIn: boolean;
   /** The logged-in user, or `null`. */

@@ -345,15 +345,19 @@ export class OAuthClient {
     });
   }
 
-  /** Logs out at the Worker and forgets the session here (even if the Worker is unreachable). */
-  logout() {
+  /** Logs out at the Worker and forgets the session here (even if the Worker is unreachable).
+   * `{everywhere: true}`: then on to the provider's own logout page (OpenID Connect RP-initiated
+   * logout), when the provider has one. */
+  logout(options) {
     return this.#run(async () => {
+      let answer;
       try {
-        await this.#post("/logout");
+        answer = await this.#post("/logout", options?.everywhere ? { everywhere: true } : undefined);
       } finally {
         this.#forget();
         this.#emit("logout", undefined);
       }
+      if (options?.everywhere && isHttpUrl(answer.end_session_url)) location.assign(answer.end_session_url);
     });
   }
 

@@ -44,6 +44,8 @@ extern "C" {
     fn register(this: &OAuthClient, options: &JsValue) -> Promise;
     #[wasm_bindgen(method)]
     fn logout(this: &OAuthClient) -> Promise;
+    #[wasm_bindgen(method, js_name = logout)]
+    fn logout_with(this: &OAuthClient, options: &JsValue) -> Promise;
     #[wasm_bindgen(method, getter, js_name = loggedIn)]
     fn logged_in(this: &OAuthClient) -> bool;
     #[wasm_bindgen(method, getter)]
@@ -801,6 +803,38 @@ async fn logout_forgets_the_session_and_emits() {
     c.remove_event_listener("logout", &out).unwrap();
     resolved(c.logout()).await;
     assert_eq!(js_sys::Array::from(&get(&out, "seen")).length(), 1);
+    reset();
+}
+
+#[wasm_bindgen_test]
+async fn logout_everywhere_goes_on_to_the_providers_logout_page() {
+    reset();
+    let c = logged_in(
+        "at",
+        now() + 600.0,
+        r##", "/auth/logout": {"body": {"logged_out": true, "end_session_url": "{origin}/#provider-logout"}}"##,
+    )
+    .await;
+    resolved(c.logout_with(&json(r#"{"everywhere": true}"#))).await;
+    assert!(!c.logged_in());
+    let body = get(&calls()[1], "body");
+    assert_eq!(get(&body, "everywhere").as_bool(), Some(true));
+    assert!(
+        current_url().ends_with("/#provider-logout"),
+        "{}",
+        current_url()
+    );
+    // A plain logout sends no body and goes nowhere, whatever the Worker answers.
+    set_url("/");
+    let c = logged_in(
+        "at",
+        now() + 600.0,
+        r##", "/auth/logout": {"body": {"logged_out": true, "end_session_url": "{origin}/#provider-logout"}}"##,
+    )
+    .await;
+    resolved(c.logout()).await;
+    assert!(get(&calls()[1], "body").is_null());
+    assert!(!current_url().contains('#'), "{}", current_url());
     reset();
 }
 

@@ -43,7 +43,9 @@ before(async () => {
   const meta = await discover(idp.issuer);
   bindings = {
     // An object var (wrangler.toml [vars] table); a JSON string works too (see the config test).
-    PROVIDERS: { default: standardProvider(meta, { clientId: CLIENT_ID, redirectUri: REDIRECT_URI }) },
+    // The front-channel authorization request is what these tests read; pushed requests (RFC 9126)
+    // are tests/oidc/'s.
+    PROVIDERS: { default: { ...standardProvider(meta, { clientId: CLIENT_ID, redirectUri: REDIRECT_URI }), par: false } },
     CLIENT_SECRET_DEFAULT: CLIENT_SECRET,
     SESSION_KEY: randomBytes(32).toString("base64"),
     ALLOWED_ORIGINS: OTHER,

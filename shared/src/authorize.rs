@@ -14,6 +14,19 @@ pub fn authorization_url_for(
     state: &str,
     code_challenge: &str,
 ) -> String {
+    form::append_query(
+        provider.authorization_endpoint_for(variant),
+        authorization_params(provider, state, code_challenge),
+    )
+}
+
+/// The parameters of the authorization request, in order (for the URL, or for a pushed
+/// authorization request's body, RFC 9126 §2.1).
+pub fn authorization_params<'a>(
+    provider: &'a ProviderConfig,
+    state: &'a str,
+    code_challenge: &'a str,
+) -> Vec<(&'a str, &'a str)> {
     let mut pairs: Vec<(&str, &str)> = vec![
         ("response_type", "code"),
         ("client_id", &provider.client_id),
@@ -30,7 +43,7 @@ pub fn authorization_url_for(
     for (k, v) in &provider.authorization_params {
         pairs.push((k, v));
     }
-    form::append_query(provider.authorization_endpoint_for(variant), pairs)
+    pairs
 }
 
 /// Whether `challenge` looks like an S256 challenge: base64url of a SHA-256 digest (43 chars).

@@ -21,6 +21,7 @@ pub mod http;
 pub mod jose;
 #[cfg(feature = "oidc")]
 pub mod oidc;
+pub mod par;
 pub mod pkce;
 pub mod provider;
 pub mod proxy;

@@ -2,7 +2,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::secret::{AccessToken, RefreshToken, SigningKey};
+use crate::secret::{AccessToken, IdToken, RefreshToken, SigningKey};
 use crate::token::TokenSet;
 use crate::UnixTime;
 
@@ -37,6 +37,9 @@ pub struct SessionRecord {
     pub created_at: UnixTime,
     /// When its access token was last obtained.
     pub refreshed_at: UnixTime,
+    /// The latest ID token (OpenID Connect), kept for RP-initiated logout's `id_token_hint`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<IdToken>,
 }
 
 impl SessionRecord {
@@ -53,6 +56,7 @@ impl SessionRecord {
             user,
             created_at: now,
             refreshed_at: now,
+            id_token: None,
         };
         record.apply_tokens(tokens, now);
         record
@@ -70,6 +74,9 @@ impl SessionRecord {
         }
         if tokens.scope.is_some() {
             self.scope = tokens.scope;
+        }
+        if tokens.id_token.is_some() {
+            self.id_token = tokens.id_token;
         }
         self.refreshed_at = now;
     }

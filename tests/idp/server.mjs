@@ -85,6 +85,7 @@ function intParam(url, name, fallback) {
  * @param {number} [opts.refreshTokenTtl=86400] seconds
  * @param {boolean} [opts.testHooks=false]   enable /__test/* (fault injection, counters)
  * @param {boolean} [opts.quiet=true]        hide oidc-provider's development-only warnings
+ * @param {boolean} [opts.requirePar=false] refuse authorization requests that were not pushed (RFC 9126)
  * @param {"RS256"|"PS256"|"ES256"|"EdDSA"} [opts.idTokenAlg="RS256"] the ID-token signing algorithm
  *                                           (a fresh key of its type; every client signs with it)
  * @returns {Promise<{issuer:string, port:number, url:string, close:() => Promise<void>, provider:Provider,
@@ -100,6 +101,7 @@ export async function startIdp({
   testHooks = false,
   quiet = true,
   idTokenAlg = "RS256",
+  requirePar = false,
 } = {}) {
   if (!Array.isArray(clients) || clients.length === 0) throw new Error("startIdp: clients is required");
   const clientList = clients.map(normalizeClient).map((c) => ({ id_token_signed_response_alg: idTokenAlg, ...c }));
@@ -167,6 +169,7 @@ export async function startIdp({
         revocation: { enabled: true, allowedPolicy: ownTokensOnly },
         introspection: { enabled: true, allowedPolicy: ownTokensOnly },
         userinfo: { enabled: true },
+        pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: requirePar },
       },
       async findAccount(_ctx, id) {
         return {

@@ -72,9 +72,10 @@ describe("discovery-only configuration, per ID-token signing algorithm", () => {
       try {
         const { res, authUrl } = await login(w);
         assert.equal(res.status, 200, res.text);
-        // The Worker found the endpoints itself and sent a nonce.
+        // The Worker found the endpoints itself, and pushed the request (RFC 9126: the provider
+        // offers it): the browser's URL carries the client and a request_uri only.
         assert.equal(authUrl.origin, new URL(idp.issuer).origin);
-        assert.match(authUrl.searchParams.get("nonce") ?? "", /^[A-Za-z0-9_-]{43}$/);
+        assert.deepEqual([...authUrl.searchParams.keys()].sort(), ["client_id", "request_uri"]);
         // The user is the ID token's (and userinfo's, same `sub`).
         assert.equal(res.json.user.sub, "alice");
         assert.equal(res.json.user.iss, idp.issuer);
@@ -304,6 +305,99 @@ describe("negative suite: one misbehaviour at a time, through a tampering proxy"
     assert.equal(res.status, 400, res.text);
     assert.equal(res.json.code, "issuer_mismatch");
     assert.equal(await sessionCount(w), before);
+  });
+});
+
+describe("RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0)", () => {
+  test("logout with everywhere: the provider's end_session_endpoint with id_token_hint, client_id, post_logout_redirect_uri and state", async () => {
+    const bye = `${APP}/bye`;
+    const idp = await startIdp({ clients: [{ ...client(), post_logout_redirect_uris: [bye] }] });
+    const w = await startWorker({
+      PROVIDERS: { default: entry(idp.issuer, { post_logout_redirect_uri: bye }) },
+      CLIENT_SECRET_DEFAULT: CLIENT_SECRET,
+    });
+    try {
+      const { res } = await login(w);
+      assert.equal(res.status, 200, res.text);
+      const cookie = `${SESSION}=${res.cookies[SESSION].value}`;
+      const out = await w.call("/auth/logout", { cookie, body: { everywhere: true } });
+      assert.equal(out.status, 200, out.text);
+      const url = new URL(out.json.end_session_url);
+      const meta = await discover(idp.issuer);
+      assert.equal(`${url.origin}${url.pathname}`, meta.end_session_endpoint);
+      assert.equal(url.searchParams.get("client_id"), CLIENT_ID);
+      assert.equal(url.searchParams.get("post_logout_redirect_uri"), bye);
+      assert.match(url.searchParams.get("state"), /^[A-Za-z0-9_-]{22}$/);
+      const hint = url.searchParams.get("id_token_hint").split(".");
+      assert.equal(unb64u(hint[1]).sub, "alice");
+      assert.equal(unb64u(hint[1]).aud, CLIENT_ID);
+      // The provider accepts it: its logout confirmation page, not an error.
+      const page = await fetch(url, { redirect: "manual" });
+      const html = await page.text();
+      assert.equal(page.status, 200, html.slice(0, 300));
+      assert.doesNotMatch(html, /invalid_request|error/i);
+      // And the local session is over as with any logout.
+      assert.equal(await sessionCount(w), 0);
+      // Without `everywhere`, no provider logout is offered.
+      const again = await login(w);
+      const plain = await w.call("/auth/logout", { cookie: `${SESSION}=${again.res.cookies[SESSION].value}`, body: {} });
+      assert.equal(plain.json.end_session_url, undefined);
+    } finally {
+      await w.close();
+      await idp.close();
+    }
+  });
+});
+
+describe("pushed authorization requests (RFC 9126)", () => {
+  test("a provider that requires PAR: the login works, the URL holds no parameter of the request", async () => {
+    const idp = await startIdp({ clients: [client()], requirePar: true });
+    const w = await startWorker({ PROVIDERS: { default: entry(idp.issuer) }, CLIENT_SECRET_DEFAULT: CLIENT_SECRET });
+    try {
+      const meta = await discover(idp.issuer);
+      assert.equal(meta.require_pushed_authorization_requests, true);
+      const { res, authUrl } = await login(w);
+      assert.equal(res.status, 200, res.text);
+      assert.deepEqual([...authUrl.searchParams.keys()].sort(), ["client_id", "request_uri"]);
+      assert.match(authUrl.searchParams.get("request_uri"), /^urn:ietf:params:oauth:request_uri:/);
+    } finally {
+      await w.close();
+      await idp.close();
+    }
+  });
+
+  test("with `par: false` the same provider refuses the front-channel request (the push is what made it work)", async () => {
+    const idp = await startIdp({ clients: [client()], requirePar: true });
+    const w = await startWorker({ PROVIDERS: { default: entry(idp.issuer, { par: false }) }, CLIENT_SECRET_DEFAULT: CLIENT_SECRET });
+    try {
+      const tx = await w.begin();
+      const authUrl = new URL(tx.res.json.authorization_url);
+      assert.ok(authUrl.searchParams.get("state"), "a front-channel request");
+      // The provider refuses at once and says so on the redirect (RFC 6749 §4.1.2.1).
+      const back = await signInAtIdp(authUrl.href);
+      assert.equal(back.searchParams.get("error"), "invalid_request");
+      assert.match(back.searchParams.get("error_description") ?? "", /pushed/i);
+    } finally {
+      await w.close();
+      await idp.close();
+    }
+  });
+
+  test("a push the provider refuses: provider_rejected, no transaction cookie", async () => {
+    const idp = await startIdp({ clients: [client()] });
+    const w = await startWorker({
+      PROVIDERS: { default: entry(idp.issuer, { redirect_uri: `${APP}/not-registered` }) },
+      CLIENT_SECRET_DEFAULT: CLIENT_SECRET,
+    });
+    try {
+      const res = await w.call("/auth/login", { body: { state: "s".repeat(43), code_challenge: "c".repeat(43) } });
+      assert.equal(res.status, 502, res.text);
+      assert.equal(res.json.code, "provider_rejected");
+      assert.equal(res.cookies["__Host-oauth-edge-tx"], undefined);
+    } finally {
+      await w.close();
+      await idp.close();
+    }
   });
 });
 

@@ -7,6 +7,7 @@
 //! tx cookie too, and the callback checks one against the other.
 use oauth_edge_shared::authorize::{authorization_url_for, is_s256_challenge};
 use oauth_edge_shared::oidc::is_openid;
+use oauth_edge_shared::par::{par_request, parse_par_response, pushed_authorization_url};
 use oauth_edge_shared::provider::Delivery;
 use oauth_edge_shared::return_to::safe_return_to;
 use oauth_edge_shared::state;
@@ -86,12 +87,28 @@ pub(crate) async fn handle<E: Effects>(call: &Call<'_, E>) -> Result<Reply, Work
             .authorization_params
             .push(("nonce".into(), nonce.to_owned()));
     }
-    let url = authorization_url_for(
-        &config,
-        request.variant.as_deref(),
-        &request.state,
-        &request.code_challenge,
-    );
+    let url = if config.uses_par() {
+        // RFC 9126: the parameters go to the provider directly, authenticated as this client;
+        // the browser's URL carries only `client_id` and the `request_uri` it answered.
+        let push = par_request(
+            &config,
+            &provider.client_secret,
+            &request.state,
+            &request.code_challenge,
+            &call.request_context()?,
+        )
+        .ok_or_else(|| WorkerError::Internal("no pushed-authorization endpoint".into()))?;
+        let answer = call.fx.send(&push, call.config.upstream_timeout).await?;
+        let pushed = parse_par_response(&config, &answer)?;
+        pushed_authorization_url(&config, request.variant.as_deref(), &pushed)
+    } else {
+        authorization_url_for(
+            &config,
+            request.variant.as_deref(),
+            &request.state,
+            &request.code_challenge,
+        )
+    };
     let sealed = transaction::seal(&tx, &call.config.keys, random(call.fx)?);
     Ok(Reply::ok(&LoginAnswer {
         authorization_url: url,

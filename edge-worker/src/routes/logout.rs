@@ -1,26 +1,49 @@
 //! `POST /auth/logout`: revoke what the provider lets us revoke (RFC 7009: the refresh token,
 //! then the access token; or the provider's own way), delete the session, clear every oauth-edge
 //! cookie (the session's and a pending login's). Idempotent.
+use oauth_edge_shared::oidc::logout::end_session_url;
 use oauth_edge_shared::revoke::{
     access_token_revocation_request, revoked, session_revocation_request,
 };
 use oauth_edge_shared::session::SessionRecord;
+use serde::Deserialize;
 use serde_json::json;
 
 use super::Call;
 use crate::cookies;
-use crate::effects::Effects;
+use crate::effects::{random, Effects};
 use crate::error::WorkerError;
 use crate::reply::Reply;
 use crate::store::SessionId;
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LogoutRequest {
+    /// Also end the user's session at the provider (OpenID Connect RP-initiated logout): the
+    /// answer then carries `end_session_url`, where the page sends the browser.
+    #[serde(default)]
+    everywhere: bool,
+}
+
 /// Handles the call. A revocation that fails does not keep the user logged in: the session is
 /// deleted regardless, and the failure is logged.
 pub(crate) async fn handle<E: Effects>(call: &Call<'_, E>) -> Result<Reply, WorkerError> {
-    if let Some(id) = call.session_id() {
-        end_session(call, &id).await?;
+    let request: LogoutRequest = call.json()?;
+    let ended = match call.session_id() {
+        Some(id) => end_session(call, &id).await?,
+        None => None,
+    };
+    let mut answer = json!({"logged_out": true});
+    if let (true, Some(record)) = (request.everywhere, &ended) {
+        if let Ok(provider) = call.config.provider(Some(&record.provider)) {
+            let state = oauth_edge_shared::b64::url_encode(&random::<16>(call.fx)?);
+            let hint = record.id_token.as_ref().map(|t| t.expose());
+            if let Some(url) = end_session_url(&provider.config, hint, &state) {
+                answer["end_session_url"] = url.into();
+            }
+        }
     }
-    Ok(Reply::ok(&json!({"logged_out": true}))
+    Ok(Reply::ok(&answer)
         .with_cookie(cookies::clear_session())
         .with_cookie(cookies::clear_tx()))
 }
@@ -32,8 +55,9 @@ pub(crate) async fn handle<E: Effects>(call: &Call<'_, E>) -> Result<Reply, Work
 pub(crate) async fn end_session<E: Effects>(
     call: &Call<'_, E>,
     id: &SessionId,
-) -> Result<(), WorkerError> {
+) -> Result<Option<SessionRecord>, WorkerError> {
     let store = call.store();
+    let mut ended = None;
     if let Some(kv_record) = store.load(id, call.now).await? {
         // If the authority cannot be reached, the session still ends here (revoked as KV knows
         // it, deleted, cookies cleared): a logout never fails closed.
@@ -45,9 +69,12 @@ pub(crate) async fn end_session<E: Effects>(
                 None
             }
         };
-        revoke(call, &held.unwrap_or(kv_record)).await;
+        let record = held.unwrap_or(kv_record);
+        revoke(call, &record).await;
+        ended = Some(record);
     }
-    store.delete(id).await
+    store.delete(id).await?;
+    Ok(ended)
 }
 
 /// Revokes the session's tokens the provider's way, when it has a revocation endpoint: the grant

@@ -84,6 +84,8 @@ struct Header {
     #[serde(default)]
     kid: Option<String>,
     #[serde(default)]
+    typ: Option<String>,
+    #[serde(default)]
     crit: Option<serde_json::Value>,
 }
 
@@ -127,6 +129,11 @@ impl<'a> Jws<'a> {
     /// The header's `alg`, as written.
     pub fn alg(&self) -> &str {
         &self.header.alg
+    }
+
+    /// The header's `typ`, if any.
+    pub fn typ(&self) -> Option<&str> {
+        self.header.typ.as_deref()
     }
 
     /// The header's `kid`, if any.

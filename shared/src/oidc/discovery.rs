@@ -160,6 +160,13 @@ impl Metadata {
         fill(&mut config.userinfo_endpoint, &self.userinfo_endpoint);
         fill(&mut config.revocation_endpoint, &self.revocation_endpoint);
         fill(&mut config.end_session_endpoint, &self.end_session_endpoint);
+        fill(
+            &mut config.pushed_authorization_request_endpoint,
+            &self.pushed_authorization_request_endpoint,
+        );
+        if self.require_pushed_authorization_requests && config.par.is_none() {
+            config.par = Some(true);
+        }
         config.require_iss |= self.authorization_response_iss_parameter_supported;
         if config.id_token_signing_algs.is_empty() {
             config

@@ -2,6 +2,8 @@
 //! token validation ([`id_token`]) — pure functions over documents and tokens the Worker fetched.
 pub mod discovery;
 pub mod id_token;
+pub mod logout;
+pub mod logout_token;
 
 /// Whether a login with `scope` is an OpenID Connect one (its answer must carry an ID token).
 pub fn is_openid(scope: &str) -> bool {

@@ -40,6 +40,16 @@ pub struct ProviderConfig {
     /// RP-Initiated Logout's `end_session_endpoint`; from the metadata when absent.
     #[serde(default)]
     pub end_session_endpoint: Option<String>,
+    /// Where the provider sends the browser after an RP-initiated logout (registered with it).
+    #[serde(default)]
+    pub post_logout_redirect_uri: Option<String>,
+    /// RFC 9126's `pushed_authorization_request_endpoint`; from the metadata when absent.
+    #[serde(default)]
+    pub pushed_authorization_request_endpoint: Option<String>,
+    /// Whether logins push their authorization request (RFC 9126). Default: whenever the
+    /// provider has a pushed-authorization endpoint.
+    #[serde(default)]
+    pub par: Option<bool>,
     /// RFC 9207: refuse an authorization response without `iss`. Set by the metadata's
     /// `authorization_response_iss_parameter_supported`, or here.
     #[serde(default)]
@@ -196,6 +206,10 @@ impl ProviderConfig {
             ("registration_endpoint", &mut self.registration_endpoint),
             ("jwks_uri", &mut self.jwks_uri),
             ("end_session_endpoint", &mut self.end_session_endpoint),
+            (
+                "pushed_authorization_request_endpoint",
+                &mut self.pushed_authorization_request_endpoint,
+            ),
         ] {
             if let Some(url) = url {
                 fix(url, name)?;
@@ -208,6 +222,14 @@ impl ProviderConfig {
             fix(&mut api.base_url, "api.base_url")?;
         }
         Ok(self)
+    }
+
+    /// Whether logins push their authorization request (RFC 9126): `par`, else whenever the
+    /// endpoint is known.
+    pub fn uses_par(&self) -> bool {
+        self.par
+            .unwrap_or(self.pushed_authorization_request_endpoint.is_some())
+            && self.pushed_authorization_request_endpoint.is_some()
     }
 
     /// Whether the Worker reads this provider's metadata at run time (see `discovery`).

@@ -5,4 +5,7 @@ mod request;
 mod response;
 
 pub use request::{client_request, sign_as_client, signed_token_request, Grant, RequestContext};
-pub use response::{parse_redirect_tokens, parse_token_response, TokenError, TokenSet, TokenType};
+pub use response::{
+    parse_error_response, parse_redirect_tokens, parse_token_response, TokenError, TokenSet,
+    TokenType,
+};

@@ -164,6 +164,27 @@ pub fn parse_token_response(
     token_set(object, &provider.dialect.expiry)
 }
 
+/// The error an endpoint that takes client authentication answered (a token endpoint's §5.2
+/// shape, e.g. a pushed authorization request's refusal, RFC 9126 §2.3).
+pub fn parse_error_response(provider: &ProviderConfig, response: &HttpResponse) -> TokenError {
+    let status = response.status;
+    if status >= 500 {
+        return TokenError::Unavailable { status };
+    }
+    match serde_json::from_slice::<Value>(&response.body) {
+        Ok(Value::Object(object)) => {
+            match provider_error(&object, &provider.dialect.error_fields) {
+                Some(error) => TokenError::Provider { status, error },
+                None => TokenError::UnexpectedStatus { status },
+            }
+        }
+        _ => TokenError::NotJson {
+            status,
+            body: response.body.clone(),
+        },
+    }
+}
+
 /// An error object: its code field must be a string.
 fn provider_error(object: &Map<String, Value>, fields: &ErrorFields) -> Option<ProviderError> {
     let text = |k: &str| object.get(k).and_then(Value::as_str).map(str::to_owned);
