@@ -95,6 +95,7 @@ export type WorkerErrorCode =
   | "provider_unavailable"
   | "invalid_token_response"
   | "id_token_invalid"
+  | "logout_token_invalid"
   | "config_error"
   | "password_grant_disabled"
   | "login_failed"

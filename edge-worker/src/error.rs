@@ -81,6 +81,9 @@ pub(crate) enum WorkerError {
     /// The provider's ID token failed a check (OIDC Core §3.1.3.7): nothing of that answer is
     /// kept, no session exists.
     IdTokenInvalid(Check),
+    /// A back-channel logout's token was refused (Back-Channel Logout 1.0 §2.8): which check,
+    /// or `replayed`.
+    LogoutTokenInvalid(&'static str),
     /// Too many attempts: try again after this many seconds.
     RateLimited {
         /// Seconds until the window that refused the call ends (`Retry-After`).
@@ -116,6 +119,7 @@ impl WorkerError {
             Self::BodyTooLarge { .. } => "body_too_large",
             Self::RateLimited { .. } => "rate_limited",
             Self::IdTokenInvalid(_) => "id_token_invalid",
+            Self::LogoutTokenInvalid(_) => "logout_token_invalid",
         }
     }
 
@@ -178,6 +182,9 @@ impl WorkerError {
             Self::RateLimited { retry_after } => format!(
                 "Too many attempts. Wait {retry_after} seconds (Retry-After) and try again."
             ),
+            Self::LogoutTokenInvalid(what) => format!(
+                "The logout token was refused (`{what}`): no session was ended. Send a valid, fresh, signed logout token."
+            ),
             Self::IdTokenInvalid(check) => format!(
                 "The provider's ID token failed the `{}` check, so the login was refused and nothing was kept. Log in again; if it keeps failing, the provider or its configuration must be fixed.",
                 check.as_str()
@@ -216,6 +223,14 @@ impl WorkerError {
         }
         if let (Self::IdTokenInvalid(check), Value::Object(map)) = (&self, &mut body) {
             map.insert("check".into(), check.as_str().into());
+        }
+        // §2.8: the provider reads an OAuth error.
+        if let (Self::LogoutTokenInvalid(what), Value::Object(map)) = (&self, &mut body) {
+            map.insert("error".into(), "invalid_request".into());
+            map.insert(
+                "error_description".into(),
+                format!("logout token: {what}").into(),
+            );
         }
         let mut reply = Reply::json(self.status(), body);
         reply.headers.push((ERROR_HEADER.into(), "1".into()));

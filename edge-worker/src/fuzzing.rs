@@ -57,6 +57,8 @@ pub enum Route {
     Auth(&'static str),
     /// `<AUTH_PREFIX>/callback/<provider>`.
     Callback(String),
+    /// `<AUTH_PREFIX>/backchannel-logout/<provider>`.
+    BackchannelLogout(String),
     /// `<API_PREFIX>/<provider>/<rest>`.
     Api {
         /// The provider's name.
@@ -92,6 +94,7 @@ pub fn route(path: &str, auth_prefix: &str, api_prefix: &str) -> Option<Route> {
             Endpoint::Register => ENDPOINTS[6],
         }),
         crate::Route::Callback(name) => Route::Callback(name),
+        crate::Route::BackchannelLogout(name) => Route::BackchannelLogout(name),
         crate::Route::Api { provider, rest } => Route::Api { provider, rest },
         crate::Route::NotFound => Route::NotFound,
     })

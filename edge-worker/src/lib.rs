@@ -32,6 +32,7 @@ use worker::{event, Context, Env, Method, Request, Response};
 pub use crate::objects::client_tokens::ClientTokens;
 pub use crate::objects::rate_limiter::RateLimiter;
 pub use crate::objects::refresh_authority::RefreshAuthority;
+pub use crate::objects::session_index::SessionIndex;
 
 use crate::config::{Config, DEFAULT_API_PREFIX, DEFAULT_PREFIX};
 use crate::csrf::Origins;
@@ -62,6 +63,8 @@ enum Route {
     Auth(Endpoint),
     /// `<AUTH_PREFIX>/callback/<provider>`: a provider's redirect with tokens.
     Callback(String),
+    /// `<AUTH_PREFIX>/backchannel-logout/<provider>`: a provider's logout token (server to server).
+    BackchannelLogout(String),
     /// `<API_PREFIX>/<provider>/<rest>`: the API proxy.
     Api { provider: String, rest: String },
     /// Inside a prefix, but nothing is there.
@@ -81,12 +84,20 @@ impl Route {
                 "/logout" => Self::Auth(Endpoint::Logout),
                 "/password" => Self::Auth(Endpoint::Password),
                 "/register" => Self::Auth(Endpoint::Register),
-                _ => match rest.strip_prefix("/callback/") {
-                    Some(name) if !name.is_empty() && !name.contains('/') => {
-                        Self::Callback(name.to_owned())
+                _ => {
+                    let named = |prefix: &str| {
+                        rest.strip_prefix(prefix)
+                            .filter(|name| !name.is_empty() && !name.contains('/'))
+                            .map(str::to_owned)
+                    };
+                    if let Some(name) = named("/callback/") {
+                        Self::Callback(name)
+                    } else if let Some(name) = named("/backchannel-logout/") {
+                        Self::BackchannelLogout(name)
+                    } else {
+                        Self::NotFound
                     }
-                    _ => Self::NotFound,
-                },
+                }
             });
         }
         let rest = below(path, api_prefix)?;
@@ -144,6 +155,9 @@ enum Rules {
     /// The provider's callback: `GET` only, and no header or `Origin` checks — it is a top-level
     /// navigation from the provider's site; the tx cookie check is its CSRF defence.
     Navigation,
+    /// The provider's server calling: `POST` only, no header or `Origin` checks (no browser is
+    /// involved and none would add them); the signed logout token is the authentication.
+    ServerToServer,
 }
 
 /// Answers a request under a prefix: preflight, or the path's checks then its route; CORS headers
@@ -177,6 +191,7 @@ async fn serve(
                 api: false,
             },
             Route::Callback(_) => Rules::Navigation,
+            Route::BackchannelLogout(_) => Rules::ServerToServer,
             Route::Api { provider, .. } => Rules::Csrf {
                 methods: api_of(&config, provider)?.1.allow(),
                 api: true,
@@ -208,6 +223,10 @@ async fn serve(
                 return Err(WorkerError::MethodNotAllowed("GET".into()));
             }
             Rules::Navigation => {}
+            Rules::ServerToServer if method != "POST" => {
+                return Err(WorkerError::MethodNotAllowed("POST".into()));
+            }
+            Rules::ServerToServer => {}
         }
         let url = req
             .url()
@@ -239,6 +258,9 @@ async fn serve(
             Route::Auth(Endpoint::Password) => routes::password::handle(&call).await,
             Route::Auth(Endpoint::Register) => routes::register::handle(&call).await,
             Route::Callback(provider) => routes::callback::handle(&call, provider).await,
+            Route::BackchannelLogout(provider) => {
+                routes::backchannel::handle(&call, provider).await
+            }
             Route::Api { provider, rest } => {
                 let (provider, api) = api_of(&config, provider)?;
                 routes::proxy::handle(&call, provider, api, rest).await
@@ -326,6 +348,11 @@ mod tests {
         );
         assert_eq!(route("/auth/callback/"), Some(Route::NotFound));
         assert_eq!(route("/auth/callback/a/b"), Some(Route::NotFound));
+        assert_eq!(
+            route("/auth/backchannel-logout/op"),
+            Some(Route::BackchannelLogout("op".into()))
+        );
+        assert_eq!(route("/auth/backchannel-logout/"), Some(Route::NotFound));
     }
 
     #[test]

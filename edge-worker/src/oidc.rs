@@ -19,6 +19,7 @@ use oauth_edge_shared::oidc::discovery::{
 use oauth_edge_shared::oidc::id_token::{
     check_refreshed, validate, Check, Expected, IdToken, Refusal,
 };
+use oauth_edge_shared::oidc::logout_token::{self, LogoutToken, LogoutTokenError};
 use oauth_edge_shared::UnixTime;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -305,6 +306,30 @@ async fn validate_id_token<F: Fetch + Kv + Clock + Log>(
             Err(Refusal::UnknownKey) if !refetched => refetched = true,
             Err(Refusal::UnknownKey) => return Err(WorkerError::IdTokenInvalid(Check::Kid)),
             Err(Refusal::Failed(check)) => return Err(WorkerError::IdTokenInvalid(check)),
+        }
+    }
+}
+
+/// Validates a back-channel logout token for `provider` (Back-Channel Logout 1.0 §2.6), its keys
+/// fetched once more if none fits.
+pub(crate) async fn check_logout_token<F: Fetch + Kv + Clock + Log>(
+    fx: &F,
+    config: &Config,
+    provider: &Provider,
+    token: &str,
+) -> Result<LogoutToken, WorkerError> {
+    let p = &provider.config;
+    let (Some(issuer), Some(uri)) = (p.issuer.as_deref(), p.jwks_uri.as_deref()) else {
+        return Err(WorkerError::NotFound);
+    };
+    let algs = Alg::allowed(&p.id_token_signing_algs);
+    let mut refetched = false;
+    loop {
+        let keys = jwks(fx, uri, config.upstream_timeout, refetched).await?;
+        match logout_token::validate(token, &keys, issuer, &p.client_id, &algs, fx.now()) {
+            Ok(valid) => return Ok(valid),
+            Err(LogoutTokenError::UnknownKey) if !refetched => refetched = true,
+            Err(e) => return Err(WorkerError::LogoutTokenInvalid(e.as_str())),
         }
     }
 }

@@ -116,16 +116,24 @@ impl<'a, E: Kv + Randomness + Log> SessionStore<'a, E> {
         id: &SessionId,
         now: UnixTime,
     ) -> Result<Option<SessionRecord>, WorkerError> {
-        let key = id.kv_key();
-        let Some(sealed) = self.fx.kv_get(&key).await? else {
+        self.load_at(&id.kv_key(), now).await
+    }
+
+    /// [`load`](Self::load) by KV key (a back-channel logout knows sessions by their key only).
+    pub(crate) async fn load_at(
+        &self,
+        key: &str,
+        now: UnixTime,
+    ) -> Result<Option<SessionRecord>, WorkerError> {
+        let Some(sealed) = self.fx.kv_get(key).await? else {
             return Ok(None);
         };
-        match open_record(self.keys, &key, &sealed) {
+        match open_record(self.keys, key, &sealed) {
             Some(record) => Ok(Some(record).filter(|r| now < r.created_at + self.session_ttl)),
             None => {
                 self.fx
                     .warn("session store: a stored session did not open; it ends");
-                self.delete(id).await?;
+                self.delete_at(key).await?;
                 Ok(None)
             }
         }

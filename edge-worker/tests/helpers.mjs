@@ -47,6 +47,7 @@ export function workerOptions(bindings) {
       RATE_LIMITER: { className: "RateLimiter", useSQLite: true },
       CLIENT_TOKENS: { className: "ClientTokens", useSQLite: true },
       REFRESH_AUTHORITY: { className: "RefreshAuthority", useSQLite: true },
+      SESSION_INDEX: { className: "SessionIndex", useSQLite: true },
     },
     durableObjectsPersist: persist,
     bindings,

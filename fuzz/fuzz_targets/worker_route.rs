@@ -34,6 +34,11 @@ fn check(path: &str, auth: &str, api: &str) {
             assert_eq!(format!("{auth}/callback/{name}"), path);
             assert!(in_auth.is_some());
         }
+        Some(Route::BackchannelLogout(name)) => {
+            assert!(!name.is_empty() && !name.contains('/'), "logout {name:?}");
+            assert_eq!(format!("{auth}/backchannel-logout/{name}"), path);
+            assert!(in_auth.is_some());
+        }
         Some(Route::Api { provider, rest }) => {
             assert!(in_auth.is_none(), "the auth prefix wins: {path:?}");
             assert!(
@@ -45,11 +50,13 @@ fn check(path: &str, auth: &str, api: &str) {
         Some(Route::NotFound) => match (in_auth, in_api) {
             (Some(rest), _) => {
                 assert!(!ENDPOINTS.contains(&rest), "{path:?}: endpoint not found");
-                let name = rest.strip_prefix("/callback/");
-                assert!(
-                    name.is_none_or(|n| n.is_empty() || n.contains('/')),
-                    "{path:?}: callback not found"
-                );
+                for prefix in ["/callback/", "/backchannel-logout/"] {
+                    let name = rest.strip_prefix(prefix);
+                    assert!(
+                        name.is_none_or(|n| n.is_empty() || n.contains('/')),
+                        "{path:?}: {prefix} not found"
+                    );
+                }
             }
             (None, Some(rest)) => {
                 // Only `<api>`, `<api>/`, `<api>/<provider>` and `<api>//…` lead nowhere.

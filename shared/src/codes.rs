@@ -145,6 +145,11 @@ pub const CODES: &[Code] = &[
         "the token endpoint's answer is not a token response",
     ),
     worker(
+        "logout_token_invalid",
+        400,
+        "a back-channel logout token was refused (invalid or replayed): nothing ended",
+    ),
+    worker(
         "id_token_invalid",
         502,
         "the provider's ID token failed a check (named in `check`): no session was made",

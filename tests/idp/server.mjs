@@ -86,6 +86,8 @@ function intParam(url, name, fallback) {
  * @param {boolean} [opts.testHooks=false]   enable /__test/* (fault injection, counters)
  * @param {boolean} [opts.quiet=true]        hide oidc-provider's development-only warnings
  * @param {boolean} [opts.requirePar=false] refuse authorization requests that were not pushed (RFC 9126)
+ * @param {boolean} [opts.backchannelLogout=false] OpenID Connect Back-Channel Logout (clients give
+ *                                           `backchannel_logout_uri`; ID tokens then carry `sid`)
  * @param {"RS256"|"PS256"|"ES256"|"EdDSA"} [opts.idTokenAlg="RS256"] the ID-token signing algorithm
  *                                           (a fresh key of its type; every client signs with it)
  * @returns {Promise<{issuer:string, port:number, url:string, close:() => Promise<void>, provider:Provider,
@@ -102,6 +104,7 @@ export async function startIdp({
   quiet = true,
   idTokenAlg = "RS256",
   requirePar = false,
+  backchannelLogout = false,
 } = {}) {
   if (!Array.isArray(clients) || clients.length === 0) throw new Error("startIdp: clients is required");
   const clientList = clients.map(normalizeClient).map((c) => ({ id_token_signed_response_alg: idTokenAlg, ...c }));
@@ -170,6 +173,7 @@ export async function startIdp({
         introspection: { enabled: true, allowedPolicy: ownTokensOnly },
         userinfo: { enabled: true },
         pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: requirePar },
+        backchannelLogout: { enabled: backchannelLogout },
       },
       async findAccount(_ctx, id) {
         return {
@@ -202,6 +206,9 @@ export async function startIdp({
       async expiresWithSession() {
         return false;
       },
+      // Its own outgoing calls (back-channel logout) go to loopback relays in the tests, which
+      // its SSRF guard (a dispatcher refusing special-use addresses) would refuse.
+      fetch: (url, { dispatcher: _guard, ...options }) => globalThis.fetch(url, options),
       rotateRefreshToken: true,
       ttl: {
         AccessToken: accessTokenTtl,

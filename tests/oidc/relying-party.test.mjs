@@ -15,7 +15,7 @@ import * as http from "node:http";
 import { after, before, describe, test } from "node:test";
 
 import { startIdp } from "../idp/server.mjs";
-import { signInAtIdp } from "../support/oauth-http.mjs";
+import { CookieJar, signInAtIdp } from "../support/oauth-http.mjs";
 import { discover } from "../support/stack.mjs";
 import { APP, SESSION, startWorker } from "../../edge-worker/tests/helpers.mjs";
 
@@ -44,10 +44,10 @@ function client() {
 }
 
 /** /auth/login, the user at the provider, and /auth/token with what came back (`edit` may change it). */
-async function login(w, { edit = (cb) => cb } = {}) {
+async function login(w, { edit = (cb) => cb, jar, username = "alice" } = {}) {
   const tx = await w.begin();
   const authUrl = new URL(tx.res.json.authorization_url);
-  const cb = edit(await signInAtIdp(authUrl.href, { username: "alice" }));
+  const cb = edit(await signInAtIdp(authUrl.href, { username, ...(jar ? { jar } : {}) }));
   const res = await w.call("/auth/token", {
     cookie: tx.txCookie,
     body: {
@@ -346,6 +346,166 @@ describe("RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0)", () => {
       await w.close();
       await idp.close();
     }
+  });
+});
+
+describe("back-channel logout (OpenID Connect Back-Channel Logout 1.0)", () => {
+  const EVENT = "http://schemas.openid.net/event/backchannel-logout";
+  let idp;
+  let w;
+  let relay;
+  const relayed = [];
+
+  before(async () => {
+    // The provider calls the Worker server to server: a relay hands its POST to the Worker
+    // (Miniflare has no socket of its own here).
+    relay = http.createServer(async (req, res) => {
+      const chunks = [];
+      for await (const c of req) chunks.push(c);
+      const answer = await w.mf.dispatchFetch(`${APP}/auth/backchannel-logout/default`, {
+        method: "POST",
+        headers: { "content-type": req.headers["content-type"] ?? "" },
+        body: Buffer.concat(chunks),
+      });
+      relayed.push(answer.status);
+      res.writeHead(answer.status, { "content-type": "application/json" }).end(await answer.text());
+    });
+    await new Promise((r) => relay.listen(0, "127.0.0.1", r));
+    const uri = `http://127.0.0.1:${relay.address().port}/backchannel`;
+    idp = await startIdp({
+      clients: [{ ...client(), backchannel_logout_uri: uri, backchannel_logout_session_required: true }],
+      backchannelLogout: true,
+    });
+    w = await startWorker({ PROVIDERS: { default: entry(idp.issuer) }, CLIENT_SECRET_DEFAULT: CLIENT_SECRET });
+  });
+
+  after(async () => {
+    await w?.close();
+    await idp?.close();
+    await new Promise((r) => relay?.close(r));
+  });
+
+  /** A logout token signed with the provider's key. */
+  function logoutToken(claims, header = {}) {
+    const full = { iss: idp.issuer, aud: CLIENT_ID, iat: nowSec(), jti: crypto.randomUUID(), events: { [EVENT]: {} }, ...claims };
+    for (const [k, v] of Object.entries(full)) if (v === undefined) delete full[k];
+    const h = { alg: "RS256", kid: idp.signing.kid, typ: "logout+jwt", ...header };
+    const input = `${b64u(JSON.stringify(h))}.${b64u(JSON.stringify(full))}`;
+    return `${input}.${b64u(crypto.sign("sha256", Buffer.from(input), idp.signing.privateKey))}`;
+  }
+
+  function post(token) {
+    return w.call("/auth/backchannel-logout/default", {
+      csrf: false,
+      origin: null,
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ logout_token: token }).toString(),
+    });
+  }
+
+  async function session(username = "alice") {
+    const { res } = await login(w, { username });
+    assert.equal(res.status, 200, res.text);
+    const s = w.session(res);
+    const rec = await w.record(s.kvKey);
+    const sid = unb64u(rec.id_token.split(".")[1]).sid;
+    return { ...s, sid };
+  }
+
+  const alive = async (s) => (await w.call("/auth/session", { cookie: s.cookie, body: {} })).status === 200;
+
+  test("a valid logout token for a user's provider session ends that session only, at once", async () => {
+    const a = await session();
+    const b = await session();
+    assert.ok(a.sid && b.sid && a.sid !== b.sid, "ID tokens carry the provider session (sid)");
+    const res = await post(logoutToken({ sub: "alice", sid: a.sid }));
+    assert.equal(res.status, 200, res.text);
+    assert.equal(await alive(a), false);
+    assert.equal(await alive(b), true, "another provider session of the same user stays");
+    // A token naming the user alone ends every session left.
+    const all = await post(logoutToken({ sub: "alice" }));
+    assert.equal(all.status, 200, all.text);
+    assert.equal(await alive(b), false);
+  });
+
+  test("a token naming only the provider session (sid) ends it", async () => {
+    const s = await session("bob");
+    const res = await post(logoutToken({ sid: s.sid }));
+    assert.equal(res.status, 200, res.text);
+    assert.equal(await alive(s), false);
+  });
+
+  test("a replayed logout token is refused (its jti was acted on)", async () => {
+    const s = await session("carol");
+    const token = logoutToken({ sub: "carol" });
+    assert.equal((await post(token)).status, 200);
+    const again = await post(token);
+    assert.equal(again.status, 400, again.text);
+    assert.equal(again.json.code, "logout_token_invalid");
+    assert.equal(again.json.error, "invalid_request");
+    assert.equal(again.json.error_description, "logout token: replayed");
+    assert.equal(await alive(s), false);
+  });
+
+  for (const [name, claims, header, check] of [
+    ["with a nonce", { nonce: "n" }, {}, "nonce"],
+    ["with another event", { events: { "http://schemas.openid.net/event/other": {} } }, {}, "events"],
+    ["for another audience", { aud: "someone-else" }, {}, "aud"],
+    ["from another issuer", { iss: "https://evil.example" }, {}, "iss"],
+    ["without sid and sub", { sub: undefined, sid: undefined }, {}, "sid_or_sub"],
+    ["too old", { iat: nowSec() - 3600 }, {}, "iat"],
+    ["an ID token's type", {}, { typ: "JWT" }, "malformed"],
+  ]) {
+    test(`a logout token ${name} is refused (${check}) and ends nothing`, async () => {
+      const s = await session("dave");
+      const res = await post(logoutToken({ sub: "dave", ...claims }, header));
+      assert.equal(res.status, 400, res.text);
+      assert.equal(res.json.code, "logout_token_invalid");
+      assert.equal(res.json.error_description, `logout token: ${check}`);
+      assert.equal(await alive(s), true);
+    });
+  }
+
+  test("a bad signature is refused; the route takes POST only and is 404 for unknown providers", async () => {
+    const token = logoutToken({ sub: "erin" });
+    const [h, p, sig] = token.split(".");
+    const flipped = Buffer.from(sig, "base64url");
+    flipped[0] ^= 1;
+    const res = await post(`${h}.${p}.${b64u(flipped)}`);
+    assert.equal(res.status, 400);
+    assert.equal(res.json.error_description, "logout token: signature");
+    const get = await w.call("/auth/backchannel-logout/default", { method: "GET", csrf: false, origin: null });
+    assert.equal(get.status, 405);
+    const unknown = await w.call("/auth/backchannel-logout/nope", { csrf: false, origin: null, body: "logout_token=x" });
+    assert.equal(unknown.status, 404);
+  });
+
+  test("the provider itself: the user signs out at oidc-provider, which calls the Worker; the session ends", async () => {
+    const jar = new CookieJar();
+    const { res } = await login(w, { jar, username: "frank" });
+    assert.equal(res.status, 200, res.text);
+    const s = w.session(res);
+    assert.equal(await alive(s), true);
+    // The user ends the provider session at the provider (its own logout page, confirmed).
+    const meta = await discover(idp.issuer);
+    const page = await jar.fetch(meta.end_session_endpoint);
+    const html = await page.text();
+    const form = /<form[^>]*action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/i.exec(html);
+    assert.ok(form, html.slice(0, 300));
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)?.[1];
+    const before = relayed.length;
+    const errors = [];
+    idp.provider.on("backchannel.error", (_ctx, err) => errors.push(err.message));
+    const confirm = await jar.fetch(new URL(form[1], meta.end_session_endpoint), {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ xsrf, logout: "yes" }),
+    });
+    assert.ok(confirm.status < 400, `confirm: ${confirm.status}`);
+    for (let i = 0; i < 50 && relayed.length === before; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(errors, [], "the provider reached the Worker");
+    assert.deepEqual(relayed.slice(before), [200], "the provider's logout token was accepted");
+    assert.equal(await alive(s), false);
   });
 });
 

@@ -82,12 +82,12 @@ pub(crate) trait Authority {
         seen: &SessionRecord,
         force: bool,
     ) -> Result<SessionRecord, WorkerError>;
-    /// Ends the session so that no refresh can bring it back; the record to revoke, if the
-    /// authority held one newer than KV's.
+    /// Ends the session (which began at `created_at`) so that no refresh can bring it back; the
+    /// record to revoke, if the authority held one newer than KV's.
     async fn logout(
         &self,
         kv_key: &str,
-        kv_record: &SessionRecord,
+        created_at: UnixTime,
     ) -> Result<Option<SessionRecord>, WorkerError>;
 }
 
@@ -107,6 +107,30 @@ pub(crate) trait ClientTokens {
     ) -> Result<ClientToken, WorkerError>;
 }
 
+/// Which sessions a provider's back-channel logout ends (one strongly consistent index per
+/// provider user and per provider session).
+pub(crate) trait SessionIndex {
+    /// Indexes session `kv_key` of `provider`'s user `sub` (from provider session `sid`) until
+    /// `until`.
+    async fn index_session(
+        &self,
+        provider: &str,
+        sub: &str,
+        sid: Option<&str>,
+        kv_key: &str,
+        until: UnixTime,
+    ) -> Result<(), WorkerError>;
+    /// Acts on a logout token (`jti`, and its `sub` and/or `sid`): the KV keys of the sessions to
+    /// end, or [`Replayed`](crate::objects::session_index::Replayed) for a `jti` acted on before.
+    async fn sessions_to_end(
+        &self,
+        provider: &str,
+        sub: Option<&str>,
+        sid: Option<&str>,
+        jti: &str,
+    ) -> Result<Result<Vec<String>, crate::objects::session_index::Replayed>, WorkerError>;
+}
+
 /// The operator's log. Messages never carry a token or a secret (the "logs hold no secrets"
 /// stage of the test command checks what the Worker prints).
 pub(crate) trait Log {
@@ -116,8 +140,11 @@ pub(crate) trait Log {
 
 /// Every effect the session logic uses.
 pub(crate) trait Effects:
-    Clock + Randomness + Fetch + Kv + Authority + Limiter + ClientTokens + Log
+    Clock + Randomness + Fetch + Kv + Authority + Limiter + ClientTokens + SessionIndex + Log
 {
 }
 
-impl<T: Clock + Randomness + Fetch + Kv + Authority + Limiter + ClientTokens + Log> Effects for T {}
+impl<T> Effects for T where
+    T: Clock + Randomness + Fetch + Kv + Authority + Limiter + ClientTokens + SessionIndex + Log
+{
+}

@@ -9,12 +9,12 @@ use oauth_edge_shared::session::SessionRecord;
 use oauth_edge_shared::UnixTime;
 use worker::{Env, KvStore};
 
-use super::{Authority, ClientTokens, Clock, Fetch, Kv, Limiter, Log, Randomness};
+use super::{Authority, ClientTokens, Clock, Fetch, Kv, Limiter, Log, Randomness, SessionIndex};
 use crate::config::limits::Rate;
 use crate::config::Provider;
 use crate::error::WorkerError;
 use crate::objects::client_tokens::{self, ClientToken};
-use crate::objects::{rate_limiter, refresh_authority};
+use crate::objects::{rate_limiter, refresh_authority, session_index};
 use crate::{clock, entropy, upstream};
 
 /// The KV binding of the session store.
@@ -99,9 +99,9 @@ impl Authority for Runtime<'_> {
     async fn logout(
         &self,
         kv_key: &str,
-        kv_record: &SessionRecord,
+        created_at: UnixTime,
     ) -> Result<Option<SessionRecord>, WorkerError> {
-        refresh_authority::logout(self.env, kv_key, kv_record).await
+        refresh_authority::logout(self.env, kv_key, created_at).await
     }
 }
 
@@ -118,6 +118,40 @@ impl ClientTokens for Runtime<'_> {
         refused: Option<&AccessToken>,
     ) -> Result<ClientToken, WorkerError> {
         client_tokens::token(self.env, provider, refused).await
+    }
+}
+
+impl SessionIndex for Runtime<'_> {
+    async fn index_session(
+        &self,
+        provider: &str,
+        sub: &str,
+        sid: Option<&str>,
+        kv_key: &str,
+        until: UnixTime,
+    ) -> Result<(), WorkerError> {
+        let entry = session_index::Entry {
+            kv_key: kv_key.to_owned(),
+            sid: sid.map(str::to_owned),
+            until,
+        };
+        for name in session_index::objects_of(provider, sub, sid) {
+            session_index::add(self.env, &name, entry.clone()).await?;
+        }
+        Ok(())
+    }
+
+    async fn sessions_to_end(
+        &self,
+        provider: &str,
+        sub: Option<&str>,
+        sid: Option<&str>,
+        jti: &str,
+    ) -> Result<Result<Vec<String>, session_index::Replayed>, WorkerError> {
+        match session_index::object_for(provider, sub, sid) {
+            Some((name, sid)) => session_index::end(self.env, &name, jti, sid).await,
+            None => Ok(Ok(Vec::new())),
+        }
     }
 }
 

@@ -8,9 +8,11 @@
 //! | [`RateLimiter`](rate_limiter::RateLimiter) | counted key (a user name's digest, a client address) | whether one more attempt fits in the window |
 //! | [`ClientTokens`](client_tokens::ClientTokens) | provider with a client-credentials API | the app's token: one fetch at a time, a refused token replaced at most every [`client_tokens::REPLACE_FLOOR`] seconds |
 //! | [`RefreshAuthority`](refresh_authority::RefreshAuthority) | session (named by its KV key) | every refresh and the logout of that session |
+//! | [`SessionIndex`](session_index::SessionIndex) | provider user (`sub`) or provider session (`sid`) | which sessions a back-channel logout ends; its `jti` acted on once |
 pub(crate) mod client_tokens;
 pub(crate) mod rate_limiter;
 pub(crate) mod refresh_authority;
+pub(crate) mod session_index;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;

@@ -137,16 +137,16 @@ fn detail_or(detail: impl Into<Option<String>>) -> String {
         .unwrap_or_else(|| "the refresh authority".into())
 }
 
-/// Ends the session at its authority; the record to revoke, if it held one. `kv_record`: the
-/// session as KV shows it.
+/// Ends the session at its authority; the record to revoke, if it held one. `created_at`: when
+/// the session began (its storage is deleted when the session could have ended anyway).
 pub(crate) async fn logout(
     env: &Env,
     kv_key: &str,
-    kv_record: &SessionRecord,
+    created_at: u64,
 ) -> Result<Option<SessionRecord>, WorkerError> {
     let ask = Ask::Logout {
         kv_key: kv_key.to_owned(),
-        created_at: kv_record.created_at,
+        created_at,
     };
     match super::ask::<_, Answer>(env, BINDING, kv_key, &ask).await? {
         Answer::LoggedOut(record) => Ok(record.map(|r| *r)),

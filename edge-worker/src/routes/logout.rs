@@ -61,7 +61,7 @@ pub(crate) async fn end_session<E: Effects>(
     if let Some(kv_record) = store.load(id, call.now).await? {
         // If the authority cannot be reached, the session still ends here (revoked as KV knows
         // it, deleted, cookies cleared): a logout never fails closed.
-        let held = match call.fx.logout(&id.kv_key(), &kv_record).await {
+        let held = match call.fx.logout(&id.kv_key(), kv_record.created_at).await {
             Ok(held) => held,
             Err(e) => {
                 call.fx

@@ -1,6 +1,7 @@
 //! One module per endpoint of docs/worker-api.md. Each takes a [`Call`] (the checked request) and
 //! answers a [`Reply`](crate::reply::Reply) or a [`WorkerError`]; the protocol work is done by
 //! `oauth-edge-shared`, the I/O by [`upstream`](crate::upstream) and [`store`](crate::store).
+pub(crate) mod backchannel;
 pub(crate) mod callback;
 pub(crate) mod login;
 pub(crate) mod logout;
@@ -11,6 +12,7 @@ pub(crate) mod register;
 pub(crate) mod session;
 pub(crate) mod token;
 
+use oauth_edge_shared::oidc::id_token::IdToken;
 use oauth_edge_shared::session::SessionRecord;
 use oauth_edge_shared::token::{RequestContext, TokenSet};
 use oauth_edge_shared::userinfo::{parse_userinfo, user_from_token_fields, userinfo_request};
@@ -168,6 +170,7 @@ pub(crate) async fn start_session<E: Effects>(
     provider: &Provider,
     tokens: TokenSet,
     user: Map<String, Value>,
+    id_token: Option<&IdToken>,
 ) -> Result<(SessionRecord, String), WorkerError> {
     let record = SessionRecord::new(&provider.name, tokens, user, call.now);
     let store = call.store();
@@ -175,13 +178,34 @@ pub(crate) async fn start_session<E: Effects>(
         logout::end_session(call, &old).await?;
     }
     let id = SessionId::from_entropy(&random(call.fx)?);
-    if let Err(e) = store.save(&id, &record, call.now, &provider.config).await {
+    let max_age = store::kv_ttl(&record, call.config.session_ttl, call.now, &provider.config);
+    // An OpenID Connect session is findable by the provider's back-channel logout (its user and
+    // provider session) before it exists: a logout token can never miss it.
+    let indexed = match id_token {
+        Some(t) => {
+            let sid = t.claims.get("sid").and_then(Value::as_str);
+            call.fx
+                .index_session(
+                    &provider.name,
+                    t.sub(),
+                    sid,
+                    &id.kv_key(),
+                    call.now + max_age,
+                )
+                .await
+        }
+        None => Ok(()),
+    };
+    let saved = match indexed {
+        Ok(()) => store.save(&id, &record, call.now, &provider.config).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = saved {
         // No half-made session: no cookie is set, and the tokens just obtained, which belong to
         // no session now, are revoked where the provider allows it.
         logout::revoke(call, &record).await;
         return Err(e);
     }
-    let max_age = store::kv_ttl(&record, call.config.session_ttl, call.now, &provider.config);
     Ok((record, cookies::set_session(id.as_str(), max_age)))
 }
 

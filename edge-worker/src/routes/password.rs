@@ -72,6 +72,6 @@ pub(crate) async fn handle<E: Effects>(call: &Call<'_, E>) -> Result<Reply, Work
     let mut user = user_info(call, provider, &tokens, Map::new()).await;
     user.entry("username")
         .or_insert_with(|| Value::from(username));
-    let (record, cookie) = start_session(call, provider, tokens, user).await?;
+    let (record, cookie) = start_session(call, provider, tokens, user, None).await?;
     Ok(Reply::ok(&record.token_view()).with_cookie(cookie))
 }

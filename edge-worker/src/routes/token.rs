@@ -85,7 +85,7 @@ async fn exchange<E: Effects>(call: &Call<'_, E>) -> Result<Reply, WorkerError> 
 
     // An OpenID Connect login (it sent a nonce): the ID token is checked before anything is
     // kept, and the user is its claims (with userinfo's, if `sub` agrees).
-    let user = match tx.nonce() {
+    let (user, valid) = match tx.nonce() {
         Some(nonce) => {
             let id_token = tokens.id_token.as_ref().map(|t| t.expose());
             let valid = oidc::check_login(call.fx, call.config, provider, id_token, nonce).await?;
@@ -93,10 +93,13 @@ async fn exchange<E: Effects>(call: &Call<'_, E>) -> Result<Reply, WorkerError> 
             if user.get("sub") != valid.claims.get("sub") {
                 return Err(WorkerError::IdTokenInvalid(Check::UserinfoSub));
             }
-            user
+            (user, Some(valid))
         }
-        None => user_info(call, provider, &tokens, serde_json::Map::new()).await,
+        None => (
+            user_info(call, provider, &tokens, serde_json::Map::new()).await,
+            None,
+        ),
     };
-    let (record, cookie) = start_session(call, provider, tokens, user).await?;
+    let (record, cookie) = start_session(call, provider, tokens, user, valid.as_ref()).await?;
     Ok(Reply::ok(&record.token_view()).with_cookie(cookie))
 }

@@ -21,7 +21,9 @@ use oauth_edge_shared::token::{parse_token_response, RequestContext};
 use oauth_edge_shared::UnixTime;
 
 use self::provider::FakeProvider;
-use super::{random, Authority, ClientTokens, Clock, Fetch, Kv, Limiter, Log, Randomness};
+use super::{
+    random, Authority, ClientTokens, Clock, Fetch, Kv, Limiter, Log, Randomness, SessionIndex,
+};
 use crate::config::limits::Rate;
 use crate::config::{Config, Provider};
 use crate::error::WorkerError;
@@ -32,6 +34,7 @@ use crate::objects::rate_limiter::{attempt, Decision, Window};
 use crate::objects::refresh_authority::{
     checked_outcome, conclude, finish, into_result, mirror, refresh_request, Answer,
 };
+use crate::objects::session_index;
 
 /// Runs a future whose effects are all in memory (it must not stay pending).
 pub(crate) fn block_on<T>(future: impl Future<Output = T>) -> T {
@@ -71,6 +74,8 @@ pub(crate) struct Fakes {
     pub(crate) authority_down: Cell<bool>,
     windows: RefCell<BTreeMap<String, Window>>,
     client_tokens: RefCell<BTreeMap<String, ClientToken>>,
+    /// The back-channel logout indexes, by object name.
+    pub(crate) indexes: RefCell<BTreeMap<String, session_index::Index>>,
     /// What was logged.
     pub(crate) log: RefCell<Vec<String>>,
 }
@@ -89,6 +94,7 @@ impl Fakes {
             authority_down: Cell::new(false),
             windows: RefCell::default(),
             client_tokens: RefCell::default(),
+            indexes: RefCell::default(),
             log: RefCell::default(),
         }
     }
@@ -225,7 +231,7 @@ impl Authority for Fakes {
     async fn logout(
         &self,
         kv_key: &str,
-        _kv_record: &SessionRecord,
+        _created_at: UnixTime,
     ) -> Result<Option<SessionRecord>, WorkerError> {
         if self.authority_down.get() {
             return Err(WorkerError::Internal(
@@ -280,6 +286,48 @@ impl ClientTokens for Fakes {
             .borrow_mut()
             .insert(provider.name.clone(), token.clone());
         Ok(token)
+    }
+}
+
+impl SessionIndex for Fakes {
+    async fn index_session(
+        &self,
+        provider: &str,
+        sub: &str,
+        sid: Option<&str>,
+        kv_key: &str,
+        until: UnixTime,
+    ) -> Result<(), WorkerError> {
+        let entry = session_index::Entry {
+            kv_key: kv_key.to_owned(),
+            sid: sid.map(str::to_owned),
+            until,
+        };
+        let now = self.now();
+        let mut indexes = self.indexes.borrow_mut();
+        for name in session_index::objects_of(provider, sub, sid) {
+            indexes.entry(name).or_default().add(entry.clone(), now);
+        }
+        Ok(())
+    }
+
+    async fn sessions_to_end(
+        &self,
+        provider: &str,
+        sub: Option<&str>,
+        sid: Option<&str>,
+        jti: &str,
+    ) -> Result<Result<Vec<String>, session_index::Replayed>, WorkerError> {
+        let Some((name, sid)) = session_index::object_for(provider, sub, sid) else {
+            return Ok(Ok(Vec::new()));
+        };
+        let now = self.now();
+        Ok(self
+            .indexes
+            .borrow_mut()
+            .entry(name)
+            .or_default()
+            .end(jti, sid, now))
     }
 }
 
