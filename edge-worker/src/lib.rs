@@ -11,6 +11,7 @@ mod config;
 mod cookies;
 mod csrf;
 mod demo_config;
+mod dpop;
 mod effects;
 mod entropy;
 mod error;

@@ -14,6 +14,8 @@ pub mod callback;
 pub mod challenge;
 pub mod codes;
 pub mod cookie;
+#[cfg(feature = "oidc")]
+pub mod dpop;
 pub mod error;
 pub mod form;
 pub mod http;

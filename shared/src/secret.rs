@@ -64,6 +64,11 @@ secret!(
     /// A key used to sign requests (the MAC key of a MAC token).
     SigningKey
 );
+secret!(
+    /// The private key a session proves possession of with DPoP (RFC 9449): a P-256 scalar,
+    /// base64url. It never leaves the Worker.
+    DpopSecret
+);
 
 /// A stand-in whose `Debug` prints `[redacted]`, for hand-written `Debug` impls of types that
 /// hold a secret as plain text (`.field("password", &Redacted)`).

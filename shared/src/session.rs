@@ -2,7 +2,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::secret::{AccessToken, IdToken, RefreshToken, SigningKey};
+use crate::secret::{AccessToken, DpopSecret, IdToken, RefreshToken, SigningKey};
 use crate::token::TokenSet;
 use crate::UnixTime;
 
@@ -40,6 +40,10 @@ pub struct SessionRecord {
     /// The latest ID token (OpenID Connect), kept for RP-initiated logout's `id_token_hint`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token: Option<IdToken>,
+    /// The DPoP key the session's tokens are bound to (RFC 9449), when the provider
+    /// sender-constrains them: the Worker signs every use, so the token is useless elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_key: Option<DpopSecret>,
 }
 
 impl SessionRecord {
@@ -57,6 +61,7 @@ impl SessionRecord {
             created_at: now,
             refreshed_at: now,
             id_token: None,
+            dpop_key: None,
         };
         record.apply_tokens(tokens, now);
         record
@@ -98,7 +103,7 @@ impl SessionRecord {
     /// Whether the browser may hold the access token: not a MAC token (useless without its
     /// key, which stays in the Worker); those sessions use the API proxy.
     pub fn browser_may_hold_token(&self) -> bool {
-        self.mac_key.is_none()
+        self.mac_key.is_none() && self.dpop_key.is_none()
     }
 
     /// How long the Worker keeps the session: the configured TTL, shortened to what is left of

@@ -86,6 +86,9 @@ function intParam(url, name, fallback) {
  * @param {boolean} [opts.testHooks=false]   enable /__test/* (fault injection, counters)
  * @param {boolean} [opts.quiet=true]        hide oidc-provider's development-only warnings
  * @param {boolean} [opts.requirePar=false] refuse authorization requests that were not pushed (RFC 9126)
+ * @param {"off"|"on"|"nonce"} [opts.dpop="off"] DPoP (RFC 9449): "on" binds every token to the
+ *                                           client's proof key (clients get dpop_bound_access_tokens);
+ *                                           "nonce" also demands server nonces (§8)
  * @param {boolean} [opts.backchannelLogout=false] OpenID Connect Back-Channel Logout (clients give
  *                                           `backchannel_logout_uri`; ID tokens then carry `sid`)
  * @param {"RS256"|"PS256"|"ES256"|"EdDSA"} [opts.idTokenAlg="RS256"] the ID-token signing algorithm
@@ -105,9 +108,14 @@ export async function startIdp({
   idTokenAlg = "RS256",
   requirePar = false,
   backchannelLogout = false,
+  dpop = "off",
 } = {}) {
   if (!Array.isArray(clients) || clients.length === 0) throw new Error("startIdp: clients is required");
-  const clientList = clients.map(normalizeClient).map((c) => ({ id_token_signed_response_alg: idTokenAlg, ...c }));
+  const clientList = clients.map(normalizeClient).map((c) => ({
+    id_token_signed_response_alg: idTokenAlg,
+    ...(dpop === "off" ? {} : { dpop_bound_access_tokens: true }),
+    ...c,
+  }));
 
   const allowedOrigins = new Set(appOrigins);
   for (const c of clientList) for (const u of c.redirect_uris) allowedOrigins.add(new URL(u).origin);
@@ -174,6 +182,10 @@ export async function startIdp({
         userinfo: { enabled: true },
         pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: requirePar },
         backchannelLogout: { enabled: backchannelLogout },
+        dPoP: {
+          enabled: true,
+          ...(dpop === "nonce" ? { nonceSecret: crypto.randomBytes(32), requireNonce: () => true } : {}),
+        },
       },
       async findAccount(_ctx, id) {
         return {
@@ -433,10 +445,16 @@ export async function startIdp({
         : `Bearer realm="${issuer}", error="${error}"`;
       sendJson(res, 401, { error }, { ...cors, "www-authenticate": challenge });
     };
-    const m = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(req.headers.authorization ?? "");
+    const m = /^(Bearer|DPoP) ([A-Za-z0-9\-._~+/]+=*)$/.exec(req.headers.authorization ?? "");
     if (!m) return unauthorized("invalid_request");
-    const token = await provider.AccessToken.find(m[1]);
+    const token = await provider.AccessToken.find(m[2]);
     if (!token || token.isExpired) return unauthorized();
+    // A DPoP-bound token (RFC 9449 §7): only with the DPoP scheme and a proof of the bound key
+    // for this very request and token.
+    if (token.jkt || m[1] === "DPoP") {
+      if (m[1] !== "DPoP" || !token.jkt || !validDpopProof(req, url, m[2], token.jkt)) return unauthorized();
+      stats.api.dpop += 1;
+    }
     const grant = token.grantId ? await provider.Grant.find(token.grantId) : undefined;
     if (!grant) return unauthorized();
     stats.api.ok += 1;
@@ -480,6 +498,27 @@ export async function startIdp({
   };
 }
 
+/** A DPoP proof (RFC 9449 §4.3) for `req` and `accessToken` by the key whose thumbprint is `jkt`. */
+function validDpopProof(req, url, accessToken, jkt) {
+  const b64u = (b) => Buffer.from(b).toString("base64url");
+  try {
+    const [h, p, s] = String(req.headers.dpop ?? "").split(".");
+    const header = JSON.parse(Buffer.from(h, "base64url"));
+    const claims = JSON.parse(Buffer.from(p, "base64url"));
+    if (header.typ !== "dpop+jwt" || header.alg !== "ES256" || header.jwk?.d) return false;
+    const key = crypto.createPublicKey({ key: header.jwk, format: "jwk" });
+    const signed = crypto.verify("sha256", Buffer.from(`${h}.${p}`), { key, dsaEncoding: "ieee-p1363" }, Buffer.from(s, "base64url"));
+    const { crv, kty, x, y } = header.jwk;
+    const thumbprint = b64u(crypto.createHash("sha256").update(JSON.stringify({ crv, kty, x, y })).digest());
+    const host = req.headers.host;
+    return signed && thumbprint === jkt && claims.htm === req.method && claims.htu === `http://${host}${url.pathname}`
+      && claims.ath === b64u(crypto.createHash("sha256").update(accessToken).digest())
+      && Math.abs(claims.iat - Date.now() / 1000) < 60 && typeof claims.jti === "string";
+  } catch {
+    return false;
+  }
+}
+
 function escapeHtml(s) {
   return String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -491,7 +530,7 @@ async function ownTokensOnly(_ctx, client, token) {
 function newStats() {
   return {
     token: { total: 0, by_grant_type: {}, by_status: {}, injected: 0, dropped: 0 },
-    api: { ok: 0, unauthorized: 0 },
+    api: { ok: 0, unauthorized: 0, dpop: 0 },
     revocations: 0, // RFC 7009 requests
     userinfo: 0, // userinfo requests
     grants_revoked: 0,

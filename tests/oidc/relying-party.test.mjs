@@ -509,6 +509,59 @@ describe("back-channel logout (OpenID Connect Back-Channel Logout 1.0)", () => {
   });
 });
 
+describe("DPoP (RFC 9449): tokens bound to a key only the Worker holds", () => {
+  for (const mode of ["on", "nonce"]) {
+    test(`${mode === "nonce" ? "with server nonces (§8, §9): " : ""}login, userinfo, the API through the proxy, refresh — every use proven`, async () => {
+      const idp = await startIdp({ clients: [client()], dpop: mode, testHooks: true });
+      const w = await startWorker({
+        PROVIDERS: { default: entry(idp.issuer, { dpop: true, api: { base_url: `${idp.issuer}/api/`, methods: ["GET"] } }) },
+        CLIENT_SECRET_DEFAULT: CLIENT_SECRET,
+      });
+      try {
+        const { res } = await login(w);
+        assert.equal(res.status, 200, res.text);
+        assert.equal(res.json.token_type, "DPoP");
+        assert.equal(res.json.access_token, undefined, "the browser holds no DPoP-bound token");
+        assert.equal(res.json.user.name, "Alice", "userinfo answered the DPoP-proven call");
+        const s = w.session(res);
+        const rec = await w.record(s.kvKey);
+        assert.ok(rec.dpop_key, "the key is in the sealed record");
+        // The token alone is worth nothing: as a Bearer token, the API refuses it.
+        const stolen = await fetch(`${idp.issuer}/api/hello`, { headers: { authorization: `Bearer ${rec.access_token}` } });
+        assert.equal(stolen.status, 401);
+        const api = await w.api("/api/default/hello", { cookie: s.cookie });
+        assert.equal(api.status, 200, api.text);
+        assert.equal(api.json.sub, "alice");
+        assert.equal(idp.stats().api.dpop, 1);
+        const refreshed = await w.call("/auth/refresh", { cookie: s.cookie, body: {} });
+        assert.equal(refreshed.status, 200, refreshed.text);
+        const after = await w.record(s.kvKey);
+        assert.notEqual(after.access_token, rec.access_token);
+        assert.equal(after.dpop_key, rec.dpop_key, "one key for the session's life");
+        assert.equal((await w.api("/api/default/hello", { cookie: s.cookie })).status, 200);
+        assert.equal(idp.stats().api.dpop, 2);
+      } finally {
+        await w.close();
+        await idp.close();
+      }
+    });
+  }
+
+  test("a provider that binds every token refuses a client that sends no proof", async () => {
+    const idp = await startIdp({ clients: [client()], dpop: "on" });
+    const w = await startWorker({ PROVIDERS: { default: entry(idp.issuer) }, CLIENT_SECRET_DEFAULT: CLIENT_SECRET });
+    try {
+      const { res } = await login(w);
+      assert.equal(res.status, 502, res.text);
+      assert.equal(res.json.code, "provider_rejected");
+      assert.equal(await sessionCount(w), 0);
+    } finally {
+      await w.close();
+      await idp.close();
+    }
+  });
+});
+
 describe("pushed authorization requests (RFC 9126)", () => {
   test("a provider that requires PAR: the login works, the URL holds no parameter of the request", async () => {
     const idp = await startIdp({ clients: [client()], requirePar: true });

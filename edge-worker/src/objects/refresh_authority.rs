@@ -23,6 +23,7 @@ use futures_util::future::{select, Either};
 use oauth_edge_shared::authority::{
     Authority, Ending, Outcome, Settled, Step, Verdict, LOST_AFTER,
 };
+use oauth_edge_shared::dpop::{nonce_requested, sign_token_request, DpopKey};
 use oauth_edge_shared::error::{ErrorCode, ProviderError};
 use oauth_edge_shared::http::{HttpRequest, HttpResponse};
 use oauth_edge_shared::oidc::id_token::Check;
@@ -355,7 +356,7 @@ impl RefreshAuthority {
                 now: clock::now(),
                 entropy,
             };
-            refresh_request(config, &record, &sent, &ctx)
+            refresh_request(config, &record, &sent, &ctx, None)
         });
         let (provider, request) = match prepared {
             Ok(p) => p,
@@ -367,7 +368,20 @@ impl RefreshAuthority {
                 return Err(e);
             }
         };
-        match upstream::send_keeping_late(&request, config.upstream_timeout).await {
+        let mut sent_now = upstream::send_keeping_late(&request, config.upstream_timeout).await;
+        // A DPoP server that asks for a nonce refused this try (nothing was spent): once more,
+        // with its nonce (RFC 9449 §8).
+        if let (Ok(Sent::Answered(answer)), Some(_)) = (&sent_now, &record.dpop_key) {
+            if let Some(nonce) = nonce_requested(answer) {
+                let ctx = RequestContext {
+                    now: clock::now(),
+                    entropy: entropy::random()?,
+                };
+                let (_, again) = refresh_request(config, &record, &sent, &ctx, Some(&nonce))?;
+                sent_now = upstream::send_keeping_late(&again, config.upstream_timeout).await;
+            }
+        }
+        match sent_now {
             Ok(Sent::Answered(response)) => {
                 let fx = Runtime::new(&self.env);
                 let (outcome, failed) =
@@ -522,14 +536,16 @@ pub(crate) async fn finish<F: Clock + Randomness + Fetch + Kv + Log>(
 }
 
 /// The refresh request for `record`'s provider, spending `sent`; the provider's entry with it.
+/// A DPoP-bound session proves its key (with the server's `dpop_nonce`, once it asked for one).
 pub(crate) fn refresh_request<'c>(
     config: &'c Config,
     record: &SessionRecord,
     sent: &RefreshToken,
     ctx: &RequestContext,
+    dpop_nonce: Option<&str>,
 ) -> Result<(&'c Provider, HttpRequest), WorkerError> {
     let provider = config.provider(Some(&record.provider))?;
-    let request = signed_token_request(
+    let mut request = signed_token_request(
         &provider.config,
         &provider.client_secret,
         &Grant::RefreshToken {
@@ -538,6 +554,12 @@ pub(crate) fn refresh_request<'c>(
         &record.user,
         ctx,
     );
+    if let Some(secret) = &record.dpop_key {
+        let key = DpopKey::from_secret(secret)
+            .ok_or_else(|| WorkerError::Internal("the session's DPoP key does not read".into()))?;
+        // The second half of the request's randomness (the first may sign a MAC).
+        sign_token_request(&mut request, &key, ctx.now, &ctx.entropy[16..], dpop_nonce);
+    }
     Ok((provider, request))
 }
 

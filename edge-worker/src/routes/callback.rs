@@ -71,8 +71,9 @@ async fn finish<E: Effects>(call: &Call<'_, E>, provider: &Provider) -> Result<R
     )?;
     let answer = call.fx.send(&request, call.config.upstream_timeout).await?;
     let (tokens, user) = confirmed(&provider.config, delivered, claimed, &answer)?;
-    let user = user_info(call, provider, &tokens, user).await;
-    let (_, session_cookie) = start_session(call, provider, tokens, user, None).await?;
+    let user = user_info(call, provider, &tokens, user, None).await;
+    let (_, session_cookie) =
+        start_session(call, provider, tokens, user, Default::default()).await?;
     Ok(Reply::redirect(return_to)
         .with_cookie(cookies::clear_tx())
         .with_cookie(session_cookie))

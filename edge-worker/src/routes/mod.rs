@@ -12,7 +12,9 @@ pub(crate) mod register;
 pub(crate) mod session;
 pub(crate) mod token;
 
+use oauth_edge_shared::dpop::DpopKey;
 use oauth_edge_shared::oidc::id_token::IdToken;
+use oauth_edge_shared::secret::DpopSecret;
 use oauth_edge_shared::session::SessionRecord;
 use oauth_edge_shared::token::{RequestContext, TokenSet};
 use oauth_edge_shared::userinfo::{parse_userinfo, user_from_token_fields, userinfo_request};
@@ -21,6 +23,7 @@ use serde_json::{Map, Value};
 
 use crate::config::{Config, Provider};
 use crate::cookies;
+use crate::dpop;
 use crate::effects::{random, Effects};
 use crate::error::WorkerError;
 use crate::store::{self, SessionId, SessionStore};
@@ -140,16 +143,20 @@ pub(crate) async fn user_info<E: Effects>(
     provider: &Provider,
     tokens: &TokenSet,
     known: Map<String, Value>,
+    dpop_key: Option<&DpopKey>,
 ) -> Map<String, Value> {
     let mut user = known;
     user.extend(user_from_token_fields(&provider.config, &tokens.extra));
     if let Some(request) = userinfo_request(&provider.config, &tokens.access_token) {
-        match call
-            .fx
-            .send(&request, call.config.upstream_timeout)
-            .await
-            .map(|r| parse_userinfo(&r))
-        {
+        let timeout = call.config.upstream_timeout;
+        let answer = match dpop_key {
+            Some(key) => {
+                dpop::send_resource_request(call.fx, &request, &tokens.access_token, key, timeout)
+                    .await
+            }
+            None => call.fx.send(&request, timeout).await,
+        };
+        match answer.map(|r| parse_userinfo(&r)) {
             Ok(Some(claims)) => user.extend(claims),
             // The login stands without user details; say why in the log.
             Ok(None) => call
@@ -161,6 +168,16 @@ pub(crate) async fn user_info<E: Effects>(
     user
 }
 
+/// What a login knows beyond its tokens and user.
+#[derive(Default)]
+pub(crate) struct SessionExtras<'a> {
+    /// The validated ID token of an OpenID Connect login (the session is indexed for
+    /// back-channel logout by its `sub` and `sid`).
+    pub(crate) id_token: Option<&'a IdToken>,
+    /// The DPoP key the tokens are bound to.
+    pub(crate) dpop_key: Option<DpopSecret>,
+}
+
 /// Stores a new session for `tokens` and answers it with the `Set-Cookie` of its cookie. A session
 /// this browser already had is revoked at its provider and deleted first (issue 6, finding 7): a
 /// replaced session's refresh token must not stay valid where no one can reach it any more. The cookie lives as long as the KV entry: the session
@@ -170,9 +187,11 @@ pub(crate) async fn start_session<E: Effects>(
     provider: &Provider,
     tokens: TokenSet,
     user: Map<String, Value>,
-    id_token: Option<&IdToken>,
+    extras: SessionExtras<'_>,
 ) -> Result<(SessionRecord, String), WorkerError> {
-    let record = SessionRecord::new(&provider.name, tokens, user, call.now);
+    let mut record = SessionRecord::new(&provider.name, tokens, user, call.now);
+    record.dpop_key = extras.dpop_key;
+    let id_token = extras.id_token;
     let store = call.store();
     if let Some(old) = call.session_id() {
         logout::end_session(call, &old).await?;

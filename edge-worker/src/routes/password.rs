@@ -69,9 +69,9 @@ pub(crate) async fn handle<E: Effects>(call: &Call<'_, E>) -> Result<Reply, Work
         Err(TokenError::Provider { error, .. }) => return Err(WorkerError::LoginFailed(error)),
         Err(e) => return Err(e.into()),
     };
-    let mut user = user_info(call, provider, &tokens, Map::new()).await;
+    let mut user = user_info(call, provider, &tokens, Map::new(), None).await;
     user.entry("username")
         .or_insert_with(|| Value::from(username));
-    let (record, cookie) = start_session(call, provider, tokens, user, None).await?;
+    let (record, cookie) = start_session(call, provider, tokens, user, Default::default()).await?;
     Ok(Reply::ok(&record.token_view()).with_cookie(cookie))
 }

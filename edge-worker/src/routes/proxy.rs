@@ -10,11 +10,12 @@
 //! once more when the API answers `401` (Paytronix: "on invalid token, refresh and resend"), after
 //! which the call is sent again. The API's status, `Content-Type` and body come back as they are.
 use oauth_edge_shared::challenge::renewal_may_help;
+use oauth_edge_shared::dpop::DpopKey;
 use oauth_edge_shared::http::{HttpRequest, HttpResponse, Method};
 use oauth_edge_shared::provider::{ApiProxy, ApiToken};
 use oauth_edge_shared::proxy::upstream_url;
 use oauth_edge_shared::resource::authorize_request;
-use oauth_edge_shared::secret::{AccessToken, SigningKey};
+use oauth_edge_shared::secret::{AccessToken, DpopSecret, SigningKey};
 use oauth_edge_shared::token::RequestContext;
 
 use super::refresh::{current_session, renew};
@@ -92,7 +93,14 @@ async fn with_session_token<E: Effects>(
     if record.needs_refresh(call.now) {
         record = renew(call, &id, record, false).await?;
     }
-    let answer = send(call, request, &record.access_token, record.mac_key.as_ref()).await?;
+    let answer = send(
+        call,
+        request,
+        &record.access_token,
+        record.mac_key.as_ref(),
+        record.dpop_key.as_ref(),
+    )
+    .await?;
     if !renewal_may_help(answer.status, answer.header("www-authenticate")) {
         return Ok(answer);
     }
@@ -101,7 +109,14 @@ async fn with_session_token<E: Effects>(
     if record.access_token == refused {
         return Ok(answer); // nothing to refresh with: the API's 401 stands
     }
-    send(call, request, &record.access_token, record.mac_key.as_ref()).await
+    send(
+        call,
+        request,
+        &record.access_token,
+        record.mac_key.as_ref(),
+        record.dpop_key.as_ref(),
+    )
+    .await
 }
 
 /// Sends `request` with the app's client-credentials token (held by its Durable Object); after a
@@ -113,7 +128,14 @@ async fn with_client_token<E: Effects>(
     request: &HttpRequest,
 ) -> Result<HttpResponse, WorkerError> {
     let token = call.fx.client_token(provider, None).await?;
-    let answer = send(call, request, &token.access_token, token.mac_key.as_ref()).await?;
+    let answer = send(
+        call,
+        request,
+        &token.access_token,
+        token.mac_key.as_ref(),
+        None,
+    )
+    .await?;
     if !renewal_may_help(answer.status, answer.header("www-authenticate")) {
         return Ok(answer);
     }
@@ -124,16 +146,31 @@ async fn with_client_token<E: Effects>(
     if next.access_token == token.access_token {
         return Ok(answer); // not replaced (too soon): the API's 401 stands
     }
-    send(call, request, &next.access_token, next.mac_key.as_ref()).await
+    send(
+        call,
+        request,
+        &next.access_token,
+        next.mac_key.as_ref(),
+        None,
+    )
+    .await
 }
 
-/// Sends `request` with the token attached (a fresh signature each time).
+/// Sends `request` with the token attached (a fresh signature each time): Bearer, MAC-signed, or
+/// DPoP-bound with a proof of the session's key.
 async fn send<E: Effects>(
     call: &Call<'_, E>,
     request: &HttpRequest,
     token: &AccessToken,
     mac_key: Option<&SigningKey>,
+    dpop_key: Option<&DpopSecret>,
 ) -> Result<HttpResponse, WorkerError> {
+    if let Some(secret) = dpop_key {
+        let key = DpopKey::from_secret(secret)
+            .ok_or_else(|| WorkerError::Internal("the session's DPoP key does not read".into()))?;
+        let timeout = call.config.upstream_timeout;
+        return crate::dpop::send_resource_request(call.fx, request, token, &key, timeout).await;
+    }
     let mut request = request.clone();
     attach_token(&mut request, token, mac_key, &call.request_context()?)?;
     call.fx.send(&request, call.config.upstream_timeout).await

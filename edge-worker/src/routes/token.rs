@@ -8,10 +8,13 @@ use oauth_edge_shared::token::{parse_token_response, signed_token_request, Grant
 use oauth_edge_shared::transaction::CodeReturn;
 use serde::Deserialize;
 
+use oauth_edge_shared::dpop::DpopKey;
 use oauth_edge_shared::oidc::id_token::Check;
 
-use super::{start_session, user_info, Call};
+use super::{start_session, user_info, Call, SessionExtras};
 use crate::cookies;
+use crate::dpop;
+use crate::effects::random;
 use crate::effects::Effects;
 use crate::error::WorkerError;
 use crate::oidc;
@@ -78,10 +81,20 @@ async fn exchange<E: Effects>(call: &Call<'_, E>) -> Result<Reply, WorkerError> 
         &serde_json::Map::new(),
         &call.request_context()?,
     );
-    let tokens = parse_token_response(
-        &provider.config,
-        &call.fx.send(&request, call.config.upstream_timeout).await?,
-    )?;
+    // DPoP (RFC 9449): a key for this session, proven on the exchange and every later use.
+    let dpop_key = match provider.config.dpop {
+        true => Some(
+            DpopKey::from_entropy(&random(call.fx)?)
+                .ok_or_else(|| WorkerError::Internal("no DPoP key from this randomness".into()))?,
+        ),
+        false => None,
+    };
+    let timeout = call.config.upstream_timeout;
+    let answer = match &dpop_key {
+        Some(key) => dpop::send_token_request(call.fx, &request, key, timeout).await?,
+        None => call.fx.send(&request, timeout).await?,
+    };
+    let tokens = parse_token_response(&provider.config, &answer)?;
 
     // An OpenID Connect login (it sent a nonce): the ID token is checked before anything is
     // kept, and the user is its claims (with userinfo's, if `sub` agrees).
@@ -89,17 +102,35 @@ async fn exchange<E: Effects>(call: &Call<'_, E>) -> Result<Reply, WorkerError> 
         Some(nonce) => {
             let id_token = tokens.id_token.as_ref().map(|t| t.expose());
             let valid = oidc::check_login(call.fx, call.config, provider, id_token, nonce).await?;
-            let user = user_info(call, provider, &tokens, valid.user_claims()).await;
+            let user = user_info(
+                call,
+                provider,
+                &tokens,
+                valid.user_claims(),
+                dpop_key.as_ref(),
+            )
+            .await;
             if user.get("sub") != valid.claims.get("sub") {
                 return Err(WorkerError::IdTokenInvalid(Check::UserinfoSub));
             }
             (user, Some(valid))
         }
         None => (
-            user_info(call, provider, &tokens, serde_json::Map::new()).await,
+            user_info(
+                call,
+                provider,
+                &tokens,
+                serde_json::Map::new(),
+                dpop_key.as_ref(),
+            )
+            .await,
             None,
         ),
     };
-    let (record, cookie) = start_session(call, provider, tokens, user, valid.as_ref()).await?;
+    let extras = SessionExtras {
+        id_token: valid.as_ref(),
+        dpop_key: dpop_key.map(|k| k.secret()),
+    };
+    let (record, cookie) = start_session(call, provider, tokens, user, extras).await?;
     Ok(Reply::ok(&record.token_view()).with_cookie(cookie))
 }

@@ -213,6 +213,11 @@ pub struct Dialect {
     pub revocation: Revocation,
     /// The refresh token's lifetime, when the provider documents one: the session ends then.
     pub refresh_token_lifetime: Option<u64>,
+    /// Tolerance, off by default: a JSON token response may give `expires_in` (or the
+    /// `expires_at` field) as a numeric string (`"3600"`). Off, such an answer is
+    /// `invalid_token_response`. (Tokens in a redirect's query are text by nature and always
+    /// read this way.)
+    pub numeric_strings: bool,
 }
 
 impl Default for Dialect {
@@ -232,6 +237,7 @@ impl Default for Dialect {
             expiry: Expiry::ExpiresIn,
             revocation: Revocation::Rfc7009,
             refresh_token_lifetime: None,
+            numeric_strings: false,
         }
     }
 }

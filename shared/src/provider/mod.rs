@@ -40,6 +40,10 @@ pub struct ProviderConfig {
     /// RP-Initiated Logout's `end_session_endpoint`; from the metadata when absent.
     #[serde(default)]
     pub end_session_endpoint: Option<String>,
+    /// Sender-constrain the tokens with DPoP (RFC 9449): a key per session, held by the Worker,
+    /// proves every use. The browser then holds no access token; API calls go through the proxy.
+    #[serde(default)]
+    pub dpop: bool,
     /// Where the provider sends the browser after an RP-initiated logout (registered with it).
     #[serde(default)]
     pub post_logout_redirect_uri: Option<String>,

@@ -161,7 +161,11 @@ pub fn parse_token_response(
             },
         );
     }
-    token_set(object, &provider.dialect.expiry)
+    token_set(
+        object,
+        &provider.dialect.expiry,
+        provider.dialect.numeric_strings,
+    )
 }
 
 /// The error an endpoint that takes client authentication answered (a token endpoint's §5.2
@@ -196,14 +200,18 @@ fn provider_error(object: &Map<String, Value>, fields: &ErrorFields) -> Option<P
 }
 
 /// A non-negative integer given as a JSON number or a numeric string.
-fn seconds(value: Option<Value>, field: &'static str) -> Result<Option<u64>, TokenError> {
+fn seconds(
+    value: Option<Value>,
+    field: &'static str,
+    numeric_strings: bool,
+) -> Result<Option<u64>, TokenError> {
     match value {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) => n
             .as_u64()
             .map(Some)
             .ok_or(TokenError::InvalidField { field }),
-        Some(Value::String(s)) => s
+        Some(Value::String(s)) if numeric_strings => s
             .parse()
             .map(Some)
             .map_err(|_| TokenError::InvalidField { field }),
@@ -211,7 +219,11 @@ fn seconds(value: Option<Value>, field: &'static str) -> Result<Option<u64>, Tok
     }
 }
 
-fn token_set(mut object: Map<String, Value>, expiry: &Expiry) -> Result<TokenSet, TokenError> {
+fn token_set(
+    mut object: Map<String, Value>,
+    expiry: &Expiry,
+    numeric_strings: bool,
+) -> Result<TokenSet, TokenError> {
     let access_token = match object.remove("access_token") {
         Some(Value::String(t)) if !t.is_empty() => AccessToken::new(t),
         _ => {
@@ -231,9 +243,13 @@ fn token_set(mut object: Map<String, Value>, expiry: &Expiry) -> Result<TokenSet
     };
     // Some providers send `"3600"`: accept a non-negative integer as a number or a string.
     let (expires_in, expires_at) = match expiry {
-        Expiry::ExpiresIn => (seconds(object.remove("expires_in"), "expires_in")?, None),
+        Expiry::ExpiresIn => (
+            seconds(object.remove("expires_in"), "expires_in", numeric_strings)?,
+            None,
+        ),
         Expiry::ExpiresAt { field } => {
-            (None, seconds(object.remove(field.as_str()), "expires_at")?)
+            let at = seconds(object.remove(field.as_str()), "expires_at", numeric_strings)?;
+            (None, at)
         }
     };
     let mut optional = |field: &'static str| match object.remove(field) {
@@ -305,7 +321,7 @@ pub fn parse_redirect_tokens(
     let expiry = Expiry::ExpiresAt {
         field: "expires_at".into(),
     };
-    Ok((token_set(object, &expiry)?, user))
+    Ok((token_set(object, &expiry, true)?, user))
 }
 
 #[cfg(test)]
@@ -377,14 +393,20 @@ mod tests {
         assert_eq!(set.token_type, TokenType::Bearer);
         assert_eq!(set.token_type.as_str(), "Bearer");
         assert_eq!(set.expires_in, None);
-        let set = parse_token_response(
-            &standard(),
-            &answer(
-                200,
-                r#"{"access_token":"a","token_type":"MAC","expires_in":"60","mac_key":"k"}"#,
-            ),
-        )
-        .unwrap();
+        let stringly = answer(
+            200,
+            r#"{"access_token":"a","token_type":"MAC","expires_in":"60","mac_key":"k"}"#,
+        );
+        // A numeric string is a tolerance a profile must ask for (issue 8), never silent.
+        assert_eq!(
+            parse_token_response(&standard(), &stringly),
+            Err(TokenError::InvalidField {
+                field: "expires_in"
+            })
+        );
+        let mut lenient = standard();
+        lenient.dialect.numeric_strings = true;
+        let set = parse_token_response(&lenient, &stringly).unwrap();
         assert_eq!((set.token_type, set.expires_in), (TokenType::Mac, Some(60)));
     }
 

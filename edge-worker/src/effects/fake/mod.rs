@@ -213,7 +213,7 @@ impl Authority for Fakes {
             now,
             entropy: random(self)?,
         };
-        let (provider, request) = refresh_request(&self.config, &record, &sent, &ctx)?;
+        let (provider, request) = refresh_request(&self.config, &record, &sent, &ctx, None)?;
         // A lost answer is not settled: the machine resends after LOST_AFTER (as the object does).
         let response = self.send(&request, self.config.upstream_timeout).await?;
         let (outcome, failed) =
