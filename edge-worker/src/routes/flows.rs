@@ -198,6 +198,22 @@ fn login_refresh_proxy_logout() {
 }
 
 #[test]
+fn a_logout_that_cannot_revoke_says_so_in_the_log() {
+    let mut config = config(&[]);
+    config.providers[0].config.revocation_endpoint = None;
+    let fx = Fakes::new(config, START);
+    let mut browser = Browser::default();
+    browser.log_in(&fx);
+    assert_eq!(browser.call(&fx, To::Logout, Value::Null).status, 200);
+    assert!(fx.provider.borrow().revocations().is_empty());
+    assert!(fx
+        .log
+        .borrow()
+        .iter()
+        .any(|l| l.starts_with("logout: nothing revoked at provider `as`")));
+}
+
+#[test]
 fn a_logged_out_session_never_comes_back() {
     let fx = world();
     let mut browser = Browser::default();

@@ -94,6 +94,13 @@ pub(crate) async fn revoke<E: Effects>(call: &Call<'_, E>, record: &SessionRecor
             access_token_revocation_request(&provider.config, secret, record, &ctx)
         }),
     ];
+    if requests.iter().all(Option::is_none) {
+        // Not silent (issue 8): the operator learns the tokens outlive the session.
+        call.fx.warn(&format!(
+            "logout: nothing revoked at provider `{}`: no revocation endpoint is known (set `revocation_endpoint`, or the provider's metadata lacks it); its tokens stay valid until they expire",
+            provider.name
+        ));
+    }
     for request in requests.into_iter().flatten() {
         match call.fx.send(&request, call.config.upstream_timeout).await {
             Ok(answer) if revoked(answer.status) => {}
