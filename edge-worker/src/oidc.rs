@@ -166,6 +166,12 @@ async fn fetch_metadata<F: Fetch>(
         let answer = fx.send(&document_request(url), timeout).await;
         match answer.map(|r| parse_metadata(issuer, &r)) {
             Ok(Ok(meta)) => found.push(meta),
+            Ok(Err(DiscoveryError::InsecureEndpoint(name))) => {
+                return Err(misconfigured(
+                    issuer,
+                    &format!("names a `{name}` that is not https at {url}"),
+                ))
+            }
             Ok(Err(DiscoveryError::IssuerMismatch(other))) => {
                 return Err(misconfigured(
                     issuer,

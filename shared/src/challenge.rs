@@ -10,7 +10,8 @@
 //! Used by the browser client (retry once after `invalid_token`) and by the Worker's API proxy
 //! (renew the session's token after a `401` unless the challenge names another error).
 
-/// Whether the `error` attribute of the first `Bearer` challenge in a `WWW-Authenticate` value is
+/// Whether the `error` attribute of the first `Bearer` (or `DPoP`) challenge in a
+/// `WWW-Authenticate` value is
 /// `code`: `None` when there is no such attribute (no Bearer challenge, or one without `error`),
 /// else whether it equals `code`. A header that does not parse ends the search at the damage
 /// (what came before still counts).
@@ -24,8 +25,9 @@ pub fn bearer_error_is(header: &str, code: &str) -> Option<bool> {
         let (name, after) = token(skip(rest, |b| matches!(b, b' ' | b'\t' | b',')))?;
         let after = skip(after, is_blank);
         let Some(value) = after.strip_prefix(b"=") else {
-            // A challenge's scheme (`Bearer`), or a token68 without padding.
-            bearer = name.eq_ignore_ascii_case(b"bearer");
+            // A challenge's scheme (`Bearer`, or `DPoP`: RFC 9449 §7.1 uses the same
+            // `error` codes), or a token68 without padding.
+            bearer = name.eq_ignore_ascii_case(b"bearer") || name.eq_ignore_ascii_case(b"dpop");
             rest = after;
             continue;
         };
@@ -106,9 +108,10 @@ fn unquote_eq<'a>(quoted: &'a [u8], want: &[u8]) -> Option<(bool, &'a [u8])> {
 }
 
 /// Whether an API's answer with `status` and `WWW-Authenticate` value `header` is worth renewing
-/// the access token for (the Worker's proxy): a `401` whose Bearer challenge says
+/// the access token for (the Worker's proxy): a `401` whose Bearer or DPoP challenge says
 /// `invalid_token`, or names no error at all (RFC 6750 §3.1 lets a server omit it; many APIs send
-/// a bare `401`). A `401` naming another error (`invalid_request`) is not cured by a new token.
+/// a bare `401`). A `401` naming another error (`invalid_request`, DPoP's `invalid_dpop_proof` or
+/// `use_dpop_nonce`) is not cured by a new token: renewing would only spend refresh tokens.
 pub fn renewal_may_help(status: u16, header: Option<&str>) -> bool {
     status == 401 && header.and_then(|h| bearer_error_is(h, "invalid_token")) != Some(false)
 }
@@ -160,7 +163,16 @@ mod tests {
         assert_eq!(error(r#"Bearer error=invalid"#), Some("(other)"));
         // Another scheme's parameter.
         assert_eq!(error(r#"Basic error="invalid_token""#), None);
-        assert_eq!(error(r#"DPoP error="invalid_token", algs="ES256""#), None);
+        // DPoP's challenges speak the same codes (RFC 9449 §7.1).
+        assert_eq!(
+            error(r#"DPoP error="invalid_token", algs="ES256""#),
+            Some("invalid_token")
+        );
+        assert_eq!(error(r#"DPoP error="use_dpop_nonce""#), Some("(other)"));
+        assert!(!renewal_may_help(
+            401,
+            Some(r#"DPoP error="invalid_dpop_proof", algs="ES256""#)
+        ));
         // Quoted commas, equals signs and escapes do not split the list; escapes are undone.
         assert_eq!(
             error(r#"Bearer realm="a, b=c \"d\"", error=invalid_token"#),

@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::authorize::authorization_params;
 use crate::form;
 use crate::http::{HttpRequest, HttpResponse};
-use crate::provider::ProviderConfig;
+use crate::provider::{BodyEncoding, ClientAuth, ProviderConfig};
 use crate::secret::ClientSecret;
 use crate::token::{
     client_request, parse_error_response, sign_as_client, RequestContext, TokenError,
@@ -32,12 +32,26 @@ pub fn par_request(
     ctx: &RequestContext,
 ) -> Option<HttpRequest> {
     let endpoint = provider.pushed_authorization_request_endpoint.as_deref()?;
+    // client_request adds the client's credentials, and `client_id` itself when they go in the
+    // body: then the request's own `client_id` is left out (a parameter must not appear twice,
+    // RFC 6749 §3.1). The body is a form whatever the token endpoint takes (§2.1).
+    let credentials_in_body = matches!(
+        provider.client_auth,
+        ClientAuth::ClientSecretPost | ClientAuth::None
+    );
     let params = authorization_params(provider, state, code_challenge)
         .into_iter()
-        // client_request adds the client's own credentials (and `client_id` where they go in the
-        // body); the request's `client_id` stays for providers that read it from there.
+        .filter(|(k, _)| !(credentials_in_body && *k == "client_id"))
         .map(|(k, v)| (k.to_owned(), Value::String(v.to_owned())))
         .collect();
+    let mut form_provider;
+    let provider = if provider.dialect.token_body == BodyEncoding::Form {
+        provider
+    } else {
+        form_provider = provider.clone();
+        form_provider.dialect.token_body = BodyEncoding::Form;
+        &form_provider
+    };
     let mut req = client_request(provider, secret, endpoint, params);
     sign_as_client(provider, secret, &mut req, ctx);
     Some(req)
@@ -149,6 +163,24 @@ mod tests {
             "&request_uri=urn%3Aietf%3Aparams%3Aoauth%3Arequest_uri%3A6esc_11ACC5bwc014ltc14eY22c"
         ));
         assert!(!url.contains("state=") && !url.contains("code_challenge"));
+    }
+
+    #[test]
+    fn client_id_once_whatever_the_client_authentication() {
+        for auth in [
+            ClientAuth::ClientSecretBasic,
+            ClientAuth::ClientSecretPost,
+            ClientAuth::None,
+        ] {
+            let mut p = standard();
+            p.client_auth = auth;
+            p.dialect.token_body = BodyEncoding::Json;
+            p.pushed_authorization_request_endpoint = Some("https://as.example/par".into());
+            let req = par_request(&p, &ClientSecret::new("s"), "st", "ch", &ctx()).unwrap();
+            let body = String::from_utf8(req.body).unwrap();
+            assert_eq!(body.matches("client_id=").count(), 1, "{auth:?}: {body}");
+            assert!(body.starts_with("response_type=code"), "a form: {body}");
+        }
     }
 
     #[test]

@@ -120,8 +120,9 @@ pub(crate) trait SessionIndex {
         kv_key: &str,
         until: UnixTime,
     ) -> Result<(), WorkerError>;
-    /// Acts on a logout token (`jti`, and its `sub` and/or `sid`): the KV keys of the sessions to
-    /// end, or [`Replayed`](crate::objects::session_index::Replayed) for a `jti` acted on before.
+    /// The KV keys of the sessions a logout token (`jti`, and its `sub` and/or `sid`) ends, or
+    /// [`Replayed`](crate::objects::session_index::Replayed) for a `jti` acted on before.
+    /// Nothing is recorded yet.
     async fn sessions_to_end(
         &self,
         provider: &str,
@@ -129,6 +130,15 @@ pub(crate) trait SessionIndex {
         sid: Option<&str>,
         jti: &str,
     ) -> Result<Result<Vec<String>, crate::objects::session_index::Replayed>, WorkerError>;
+    /// Records that the logout token ended `ended`: they leave the index, the `jti` is spent.
+    async fn sessions_ended(
+        &self,
+        provider: &str,
+        sub: Option<&str>,
+        sid: Option<&str>,
+        jti: &str,
+        ended: &[String],
+    ) -> Result<(), WorkerError>;
 }
 
 /// The operator's log. Messages never carry a token or a secret (the "logs hold no secrets"

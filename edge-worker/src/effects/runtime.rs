@@ -149,8 +149,22 @@ impl SessionIndex for Runtime<'_> {
         jti: &str,
     ) -> Result<Result<Vec<String>, session_index::Replayed>, WorkerError> {
         match session_index::object_for(provider, sub, sid) {
-            Some((name, sid)) => session_index::end(self.env, &name, jti, sid).await,
+            Some((name, sid)) => session_index::find(self.env, &name, jti, sid).await,
             None => Ok(Ok(Vec::new())),
+        }
+    }
+
+    async fn sessions_ended(
+        &self,
+        provider: &str,
+        sub: Option<&str>,
+        sid: Option<&str>,
+        jti: &str,
+        ended: &[String],
+    ) -> Result<(), WorkerError> {
+        match session_index::object_for(provider, sub, sid) {
+            Some((name, _)) => session_index::confirm(self.env, &name, jti, ended).await,
+            None => Ok(()),
         }
     }
 }

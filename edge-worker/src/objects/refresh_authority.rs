@@ -373,12 +373,26 @@ impl RefreshAuthority {
         // with its nonce (RFC 9449 §8).
         if let (Ok(Sent::Answered(answer)), Some(_)) = (&sent_now, &record.dpop_key) {
             if let Some(nonce) = nonce_requested(answer) {
-                let ctx = RequestContext {
-                    now: clock::now(),
-                    entropy: entropy::random()?,
-                };
-                let (_, again) = refresh_request(config, &record, &sent, &ctx, Some(&nonce))?;
-                sent_now = upstream::send_keeping_late(&again, config.upstream_timeout).await;
+                let again = entropy::random().and_then(|entropy| {
+                    let ctx = RequestContext {
+                        now: clock::now(),
+                        entropy,
+                    };
+                    refresh_request(config, &record, &sent, &ctx, Some(&nonce))
+                });
+                match again {
+                    Ok((_, again)) => {
+                        sent_now =
+                            upstream::send_keeping_late(&again, config.upstream_timeout).await;
+                    }
+                    Err(e) => {
+                        // Nothing more was sent, and the first try was refused: settle it.
+                        let failed = Outcome::Failed(TokenError::Unavailable { status: 0 });
+                        self.settle(shelf, kv_key, &record.provider, &sent, failed)
+                            .await;
+                        return Err(e);
+                    }
+                }
             }
         }
         match sent_now {
@@ -639,8 +653,10 @@ pub(crate) async fn mirror<F: Clock + Randomness + Kv + Log>(
 /// [`outcome`], with the ID token of the answer (if any, for an OpenID Connect provider) checked
 /// as OIDC Core §12.2 asks: a failed check discards every token of the answer — the session ends
 /// as if the provider had refused (its refresh token was spent), and the check is returned for the
-/// caller. Keys that cannot be fetched are not a failed check: the answer came straight from the
-/// token endpoint over TLS (§3.1.3.7 step 6), so it is kept and the failure logged.
+/// caller. Keys that cannot be fetched are not a failed check — the answer came straight from the
+/// token endpoint over TLS (§3.1.3.7 step 6) — so the tokens are kept, but that unchecked ID
+/// token is not: the session keeps its previous one (for `id_token_hint`), and the failure is
+/// logged.
 pub(crate) async fn checked_outcome<F: Fetch + Kv + Clock + Log>(
     config: &Config,
     fx: &F,
@@ -673,10 +689,14 @@ pub(crate) async fn checked_outcome<F: Fetch + Kv + Clock + Log>(
         }
         Err(e) => {
             fx.warn(&format!(
-                "refresh authority: the refreshed ID token was not checked: {}",
+                "refresh authority: the refreshed ID token was not checked (kept the previous one): {}",
                 e.log_detail().unwrap_or_else(|| e.code().into())
             ));
-            (outcome, None)
+            let Outcome::Tokens(mut tokens) = outcome else {
+                return (outcome, None);
+            };
+            tokens.id_token = None;
+            (Outcome::Tokens(tokens), None)
         }
     }
 }

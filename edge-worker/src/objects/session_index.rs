@@ -61,9 +61,10 @@ impl Index {
         self.entries.push(entry);
     }
 
-    /// Acts on logout token `jti`: the sessions to end (those of `sid`, or all), which leave the
-    /// index; [`Replayed`] when this `jti` was acted on before.
-    pub(crate) fn end(
+    /// The sessions logout token `jti` ends (those of `sid`, or all); [`Replayed`] when this
+    /// `jti` was acted on before. Nothing changes until [`confirm`](Self::confirm): a logout that
+    /// fails half-way can be sent again by the provider (Back-Channel Logout 1.0 §2.8).
+    pub(crate) fn find(
         &mut self,
         jti: &str,
         sid: Option<&str>,
@@ -73,12 +74,22 @@ impl Index {
         if self.seen.iter().any(|(j, _)| j == jti) {
             return Err(Replayed);
         }
-        self.seen.push((jti.to_owned(), now + JTI_MEMORY));
-        let (ended, kept): (Vec<Entry>, Vec<Entry>) = std::mem::take(&mut self.entries)
-            .into_iter()
-            .partition(|e| sid.is_none_or(|sid| e.sid.as_deref() == Some(sid)));
-        self.entries = kept;
-        Ok(ended.into_iter().map(|e| e.kv_key).collect())
+        Ok(self
+            .entries
+            .iter()
+            .filter(|e| sid.is_none_or(|sid| e.sid.as_deref() == Some(sid)))
+            .map(|e| e.kv_key.clone())
+            .collect())
+    }
+
+    /// Records that logout token `jti` ended the sessions `ended`: they leave the index, and the
+    /// token is refused from now on.
+    pub(crate) fn confirm(&mut self, jti: &str, ended: &[String], now: UnixTime) {
+        self.prune(now);
+        if !self.seen.iter().any(|(j, _)| j == jti) {
+            self.seen.push((jti.to_owned(), now + JTI_MEMORY));
+        }
+        self.entries.retain(|e| !ended.contains(&e.kv_key));
     }
 
     /// When the object may delete everything.
@@ -92,7 +103,8 @@ impl Index {
 #[derive(Serialize, Deserialize)]
 enum Ask {
     Add(Entry),
-    End { jti: String, sid: Option<String> },
+    Find { jti: String, sid: Option<String> },
+    Confirm { jti: String, ended: Vec<String> },
 }
 
 /// The object name of a provider user's sessions.
@@ -134,18 +146,34 @@ pub(crate) async fn add(env: &Env, name: &str, entry: Entry) -> Result<(), Worke
         .map(drop)
 }
 
-/// Acts on a logout token at object `name`: the KV keys of the sessions to end.
-pub(crate) async fn end(
+/// The KV keys of the sessions a logout token ends, at object `name` (nothing changes yet).
+pub(crate) async fn find(
     env: &Env,
     name: &str,
     jti: &str,
     sid: Option<&str>,
 ) -> Result<Result<Vec<String>, Replayed>, WorkerError> {
-    let ask = Ask::End {
+    let ask = Ask::Find {
         jti: jti.to_owned(),
         sid: sid.map(str::to_owned),
     };
     super::ask(env, BINDING, name, &ask).await
+}
+
+/// Records at object `name` that the logout token ended `ended`.
+pub(crate) async fn confirm(
+    env: &Env,
+    name: &str,
+    jti: &str,
+    ended: &[String],
+) -> Result<(), WorkerError> {
+    let ask = Ask::Confirm {
+        jti: jti.to_owned(),
+        ended: ended.to_vec(),
+    };
+    super::ask::<_, Result<Vec<String>, Replayed>>(env, BINDING, name, &ask)
+        .await
+        .map(drop)
 }
 
 /// The Durable Object.
@@ -177,17 +205,27 @@ impl worker::DurableObject for SessionIndex {
                 index.add(entry, now);
                 Ok(Vec::new())
             }
-            Ask::End { jti, sid } => index.end(&jti, sid.as_deref(), now),
+            Ask::Find { jti, sid } => index.find(&jti, sid.as_deref(), now),
+            Ask::Confirm { jti, ended } => {
+                index.confirm(&jti, &ended, now);
+                Ok(Vec::new())
+            }
         };
-        // Stored before the answer: a `jti` acted on is never forgotten by a restart.
+        // Stored before the answer: a `jti` acted on is never forgotten by a restart. Memory
+        // follows storage at once (a failed put leaves both as they were).
         storage.put(STORAGE_KEY, &index).await?;
-        if let Some(last) = index.last() {
-            let in_ms = last.saturating_sub(now).saturating_mul(1000).max(1000);
-            storage
-                .set_alarm(i64::try_from(in_ms).unwrap_or(i64::MAX))
-                .await?;
-        }
+        let last = index.last();
         *self.index.borrow_mut() = Some(index);
+        if let Some(last) = last {
+            let in_ms = last.saturating_sub(now).saturating_mul(1000).max(1000);
+            if let Err(e) = storage
+                .set_alarm(i64::try_from(in_ms).unwrap_or(i64::MAX))
+                .await
+            {
+                // Only the clean-up is late: the entries expire by themselves (`prune`).
+                worker::console_warn!("session index: alarm not set: {e}");
+            }
+        }
         Response::from_json(&answer)
     }
 
@@ -221,15 +259,18 @@ mod tests {
         i.add(entry("k1", Some("s1"), 1_000), 0);
         i.add(entry("k2", Some("s2"), 1_000), 0);
         i.add(entry("k3", None, 1_000), 0);
-        assert_eq!(i.end("j1", Some("s1"), 10), Ok(vec!["k1".to_owned()]));
+        let found = i.find("j1", Some("s1"), 10).unwrap();
+        assert_eq!(found, ["k1"]);
+        // Not confirmed (the logout failed half-way): the provider's retry finds it again.
+        assert_eq!(i.find("j1", Some("s1"), 10), Ok(found.clone()));
+        i.confirm("j1", &found, 10);
         // The same token again: refused, nothing more ends.
-        assert_eq!(i.end("j1", Some("s2"), 11), Err(Replayed));
+        assert_eq!(i.find("j1", Some("s2"), 11), Err(Replayed));
         assert_eq!(i.entries.len(), 2);
         // A token naming only the user ends every session left.
-        assert_eq!(
-            i.end("j2", None, 12),
-            Ok(vec!["k2".to_owned(), "k3".to_owned()])
-        );
+        let all = i.find("j2", None, 12).unwrap();
+        assert_eq!(all, ["k2", "k3"]);
+        i.confirm("j2", &all, 12);
         assert!(i.entries.is_empty());
     }
 
@@ -239,16 +280,17 @@ mod tests {
         i.add(entry("k1", None, 100), 0);
         i.add(entry("k1", None, 200), 0); // re-indexed: one entry
         assert_eq!(i.entries.len(), 1);
-        assert_eq!(i.end("j", None, 150), Ok(vec!["k1".to_owned()]));
+        assert_eq!(i.find("j", None, 150), Ok(vec!["k1".to_owned()]));
+        i.confirm("j", &["k1".to_owned()], 150);
         assert_eq!(i.last(), Some(150 + JTI_MEMORY));
         i.prune(150 + JTI_MEMORY);
         assert_eq!(i.last(), None);
         // Once forgotten the jti is new again (by then the token is too old to be accepted).
-        assert_eq!(i.end("j", None, 150 + JTI_MEMORY), Ok(vec![]));
+        assert_eq!(i.find("j", None, 150 + JTI_MEMORY), Ok(vec![]));
         let mut old = Index::default();
         old.add(entry("k9", None, 50), 0);
         assert_eq!(
-            old.end("x", None, 60),
+            old.find("x", None, 60),
             Ok(vec![]),
             "an expired entry is gone"
         );

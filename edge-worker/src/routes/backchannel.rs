@@ -12,7 +12,9 @@
 //! so nothing is revoked.
 //!
 //! Answers: `200` with an empty JSON object; `400 logout_token_invalid` with an OAuth `error`
-//! (`invalid_request`) and `error_description` naming the check or `replayed` (§2.8).
+//! (`invalid_request`) and `error_description` naming the check or `replayed` (§2.8); `500
+//! internal_error` when a session could not be ended (its authority or KV failed) — the token is
+//! then not spent, so the provider's retry is acted on.
 use oauth_edge_shared::form;
 use oauth_edge_shared::oidc::is_openid;
 use serde_json::json;
@@ -56,21 +58,41 @@ pub(crate) async fn handle<E: Effects>(
         .await?
         .map_err(|_| WorkerError::LogoutTokenInvalid("replayed"))?;
     let store = call.store();
+    let mut failed = None;
     for key in &keys {
         let created_at = match store.load_at(key, call.now).await {
             Ok(Some(record)) => record.created_at,
             _ => call.now,
         };
-        if let Err(e) = call.fx.logout(key, created_at).await {
+        // The authority's tombstone is what keeps a refresh from bringing the session back; KV
+        // is what the other endpoints read. Both must hold before the token counts as acted on.
+        let ended = match call.fx.logout(key, created_at).await {
+            Ok(_) => store.delete_at(key).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = ended {
             call.fx.warn(&format!(
-                "back-channel logout: refresh authority: {}",
+                "back-channel logout: a session did not end: {}",
                 e.code()
             ));
-        }
-        if let Err(e) = store.delete_at(key).await {
-            call.fx
-                .warn(&format!("back-channel logout: KV: {}", e.code()));
+            failed = Some(e);
         }
     }
+    if let Some(e) = failed {
+        // §2.8: an error, so the provider sends the token again; its jti is not spent yet.
+        return Err(WorkerError::Internal(format!(
+            "back-channel logout failed: {}",
+            e.log_detail().unwrap_or_else(|| e.code().into())
+        )));
+    }
+    call.fx
+        .sessions_ended(
+            &provider.name,
+            valid.sub.as_deref(),
+            valid.sid.as_deref(),
+            &valid.jti,
+            &keys,
+        )
+        .await?;
     Ok(Reply::ok(&json!({})))
 }

@@ -4,7 +4,7 @@
 //! the confidential client, fetches user info when the provider has an endpoint for it, and
 //! stores the new session.
 use oauth_edge_shared::secret::AuthorizationCode;
-use oauth_edge_shared::token::{parse_token_response, signed_token_request, Grant};
+use oauth_edge_shared::token::{parse_token_response, signed_token_request, Grant, TokenError};
 use oauth_edge_shared::transaction::CodeReturn;
 use serde::Deserialize;
 
@@ -95,6 +95,14 @@ async fn exchange<E: Effects>(call: &Call<'_, E>) -> Result<Reply, WorkerError> 
         None => call.fx.send(&request, timeout).await?,
     };
     let tokens = parse_token_response(&provider.config, &answer)?;
+    // RFC 9449 §5: a bound token comes back as `DPoP`. A provider that ignored the proof and
+    // answered a Bearer token would leave the operator believing tokens are sender-constrained.
+    if dpop_key.is_some() && !tokens.token_type.as_str().eq_ignore_ascii_case("dpop") {
+        return Err(TokenError::InvalidField {
+            field: "token_type (DPoP was asked for)",
+        }
+        .into());
+    }
 
     // An OpenID Connect login (it sent a nonce): the ID token is checked before anything is
     // kept, and the user is its claims (with userinfo's, if `sub` agrees).

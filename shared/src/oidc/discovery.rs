@@ -55,6 +55,25 @@ pub enum DiscoveryError {
     NotMetadata,
     /// Its `issuer` is not the configured one (OpenID RP test `discovery-issuer-mismatch`).
     IssuerMismatch(String),
+    /// An endpoint it names is not https (http only on loopback): a network attacker could
+    /// answer it, e.g. with keys of its own at `jwks_uri`.
+    InsecureEndpoint(&'static str),
+}
+
+/// Whether `url` is https, or http on a loopback host (local development and tests).
+pub fn is_secure_url(url: &str) -> bool {
+    if url.starts_with("https://") {
+        return true;
+    }
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = match authority.rsplit_once(':') {
+        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+        _ => authority,
+    };
+    matches!(host, "127.0.0.1" | "localhost" | "[::1]")
 }
 
 /// The two metadata URLs of `issuer`: the OpenID Connect one, then the RFC 8414 one.
@@ -63,7 +82,7 @@ pub fn metadata_urls(issuer: &str) -> Result<[String; 2], DiscoveryError> {
         .strip_prefix("https://")
         .or_else(|| issuer.strip_prefix("http://"))
         .ok_or(DiscoveryError::BadIssuer)?;
-    if issuer.contains(['?', '#']) || rest.is_empty() {
+    if issuer.contains(['?', '#']) || rest.is_empty() || !is_secure_url(issuer) {
         return Err(DiscoveryError::BadIssuer);
     }
     let scheme = &issuer[..issuer.len() - rest.len()];
@@ -102,6 +121,22 @@ pub fn parse_metadata(issuer: &str, response: &HttpResponse) -> Result<Metadata,
         serde_json::from_value(value).map_err(|_| DiscoveryError::NotMetadata)?;
     if metadata.issuer != issuer {
         return Err(DiscoveryError::IssuerMismatch(metadata.issuer));
+    }
+    for (name, url) in [
+        ("authorization_endpoint", &metadata.authorization_endpoint),
+        ("token_endpoint", &metadata.token_endpoint),
+        ("jwks_uri", &metadata.jwks_uri),
+        ("userinfo_endpoint", &metadata.userinfo_endpoint),
+        ("revocation_endpoint", &metadata.revocation_endpoint),
+        ("end_session_endpoint", &metadata.end_session_endpoint),
+        (
+            "pushed_authorization_request_endpoint",
+            &metadata.pushed_authorization_request_endpoint,
+        ),
+    ] {
+        if url.as_deref().is_some_and(|u| !is_secure_url(u)) {
+            return Err(DiscoveryError::InsecureEndpoint(name));
+        }
     }
     Ok(metadata)
 }
@@ -210,12 +245,15 @@ mod tests {
                 "https://example.com/.well-known/oauth-authorization-server/issuer1"
             ]
         );
+        assert!(metadata_urls("http://127.0.0.1:9010").is_ok());
         for bad in [
             "example.com",
             "https://",
             "https://a/?x",
             "https://a/#f",
             "ftp://a",
+            "http://op.example",
+            "http://127.0.0.1.evil.example",
         ] {
             assert_eq!(metadata_urls(bad), Err(DiscoveryError::BadIssuer), "{bad}");
         }
@@ -237,6 +275,12 @@ mod tests {
         assert_eq!(
             parse_metadata("https://op.example", &answer(json!(["issuer"]))),
             Err(DiscoveryError::NotMetadata)
+        );
+        let insecure =
+            json!({"issuer": "https://op.example", "jwks_uri": "http://op.example/jwks"});
+        assert_eq!(
+            parse_metadata("https://op.example", &answer(insecure)),
+            Err(DiscoveryError::InsecureEndpoint("jwks_uri"))
         );
         let mut down = answer(json!({}));
         down.status = 503;

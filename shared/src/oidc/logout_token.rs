@@ -45,6 +45,8 @@ pub enum LogoutTokenError {
     Aud,
     /// `iat` missing, in the future, or older than [`MAX_AGE`].
     Iat,
+    /// `exp` past (or not a number).
+    Exp,
     /// `jti` missing.
     Jti,
     /// No back-channel logout event.
@@ -66,6 +68,7 @@ impl LogoutTokenError {
             Self::Iss => "iss",
             Self::Aud => "aud",
             Self::Iat => "iat",
+            Self::Exp => "exp",
             Self::Jti => "jti",
             Self::Events => "events",
             Self::SidOrSub => "sid_or_sub",
@@ -85,10 +88,13 @@ pub fn validate(
 ) -> Result<LogoutToken, LogoutTokenError> {
     use LogoutTokenError as E;
     let jws = Jws::decode(token).map_err(|_| E::Malformed)?;
-    if jws
-        .typ()
-        .is_some_and(|t| !t.eq_ignore_ascii_case("logout+jwt"))
-    {
+    // RFC 7515 §4.1.9: `application/logout+jwt` is the same type written in full.
+    let typ = jws.typ().map(|t| {
+        t.strip_prefix("application/")
+            .or_else(|| t.strip_prefix("Application/"))
+            .unwrap_or(t)
+    });
+    if typ.is_some_and(|t| !t.eq_ignore_ascii_case("logout+jwt")) {
         return Err(E::Malformed);
     }
     match jws.verify(keys, algs) {
@@ -119,6 +125,14 @@ pub fn validate(
         .and_then(Value::as_u64)
         .filter(|iat| *iat <= now.saturating_add(CLOCK_SKEW) && now.saturating_sub(*iat) <= MAX_AGE)
         .ok_or(E::Iat)?;
+    // §2.4 (errata set 1): `exp` is required; validated as an ID token's. A token without one is
+    // still bounded by MAX_AGE above.
+    if let Some(exp) = claims.get("exp") {
+        match exp.as_u64() {
+            Some(exp) if now < exp.saturating_add(CLOCK_SKEW) => {}
+            _ => return Err(E::Exp),
+        }
+    }
     let jti = text("jti").filter(|j| !j.is_empty()).ok_or(E::Jti)?;
     let event = claims
         .get("events")
@@ -194,6 +208,12 @@ mod tests {
 
     #[test]
     fn the_specs_example_is_valid() {
+        let full_type = sign(
+            json!({"alg": "EdDSA", "typ": "application/logout+jwt"}),
+            example(),
+        );
+        assert!(validate(&full_type, &keys(), ISS, "s6BhdRkqt3", &[Alg::EdDsa], NOW).is_ok());
+        assert!(check(with(|c| drop(c.insert("exp".into(), json!(NOW + 120))))).is_ok());
         let t = check(example()).unwrap();
         assert_eq!(t.sub.as_deref(), Some("248289761001"));
         assert_eq!(
@@ -237,6 +257,14 @@ mod tests {
                 E::Iss,
             ),
             (with(|c| drop(c.remove("jti"))), E::Jti),
+            (
+                with(|c| drop(c.insert("exp".into(), json!(NOW - CLOCK_SKEW)))),
+                E::Exp,
+            ),
+            (
+                with(|c| drop(c.insert("exp".into(), json!("soon")))),
+                E::Exp,
+            ),
             (with(|c| drop(c.remove("iat"))), E::Iat),
             (
                 with(|c| drop(c.insert("iat".into(), json!(NOW - MAX_AGE - 1)))),

@@ -327,7 +327,23 @@ impl SessionIndex for Fakes {
             .borrow_mut()
             .entry(name)
             .or_default()
-            .end(jti, sid, now))
+            .find(jti, sid, now))
+    }
+
+    async fn sessions_ended(
+        &self,
+        provider: &str,
+        sub: Option<&str>,
+        sid: Option<&str>,
+        jti: &str,
+        ended: &[String],
+    ) -> Result<(), WorkerError> {
+        if let Some((name, _)) = session_index::object_for(provider, sub, sid) {
+            let now = self.now();
+            let mut indexes = self.indexes.borrow_mut();
+            indexes.entry(name).or_default().confirm(jti, ended, now);
+        }
+        Ok(())
     }
 }
 
