@@ -8,6 +8,7 @@ use oauth_edge_shared::dpop::{
 };
 use oauth_edge_shared::http::{HttpRequest, HttpResponse};
 use oauth_edge_shared::secret::AccessToken;
+use oauth_edge_shared::UnixTime;
 
 use crate::effects::{random, Clock, Fetch, Randomness};
 use crate::error::WorkerError;
@@ -19,22 +20,10 @@ pub(crate) async fn send_token_request<F: Fetch + Randomness + Clock>(
     key: &DpopKey,
     timeout: Duration,
 ) -> Result<HttpResponse, WorkerError> {
-    let mut nonce = None;
-    loop {
-        let mut signed = request.clone();
-        sign_token_request(
-            &mut signed,
-            key,
-            fx.now(),
-            &random::<16>(fx)?,
-            nonce.as_deref(),
-        );
-        let answer = fx.send(&signed, timeout).await?;
-        match nonce_requested(&answer) {
-            Some(asked) if nonce.is_none() => nonce = Some(asked),
-            _ => return Ok(answer),
-        }
-    }
+    send_proven(fx, request, timeout, |r, now, jti, nonce| {
+        sign_token_request(r, key, now, jti, nonce);
+    })
+    .await
 }
 
 /// Sends a resource request (userinfo, the API proxy) with the DPoP-bound `token`.
@@ -45,11 +34,23 @@ pub(crate) async fn send_resource_request<F: Fetch + Randomness + Clock>(
     key: &DpopKey,
     timeout: Duration,
 ) -> Result<HttpResponse, WorkerError> {
+    send_proven(fx, request, timeout, |r, now, jti, nonce| {
+        authorize_resource_request(r, token, key, now, jti, nonce);
+    })
+    .await
+}
+
+/// Sends `request` with the proof `prove` adds, once more with the nonce a server asks for.
+async fn send_proven<F: Fetch + Randomness + Clock>(
+    fx: &F,
+    request: &HttpRequest,
+    timeout: Duration,
+    prove: impl Fn(&mut HttpRequest, UnixTime, &[u8], Option<&str>),
+) -> Result<HttpResponse, WorkerError> {
     let mut nonce = None;
     loop {
         let mut signed = request.clone();
-        let jti = random::<16>(fx)?;
-        authorize_resource_request(&mut signed, token, key, fx.now(), &jti, nonce.as_deref());
+        prove(&mut signed, fx.now(), &random::<16>(fx)?, nonce.as_deref());
         let answer = fx.send(&signed, timeout).await?;
         match nonce_requested(&answer) {
             Some(asked) if nonce.is_none() => nonce = Some(asked),

@@ -219,38 +219,14 @@ mod tests {
     #[cfg(all(target_family = "wasm", target_os = "unknown"))]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
-    use ed25519_dalek::{Signer, SigningKey};
     use serde_json::json;
 
     use super::*;
     use crate::b64;
+    use crate::oidc::test_signer::{keys, sign};
 
     const NOW: UnixTime = 1_800_000_000;
     const ISSUER: &str = "https://op.example";
-
-    fn key() -> SigningKey {
-        SigningKey::from_bytes(&[42; 32])
-    }
-
-    fn keys() -> JwkSet {
-        let x = b64::url_encode(key().verifying_key().as_bytes());
-        JwkSet::parse(
-            json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": "k1", "x": x}]})
-                .to_string()
-                .as_bytes(),
-        )
-        .unwrap()
-    }
-
-    fn sign(header: Value, claims: Value) -> String {
-        let input = format!(
-            "{}.{}",
-            b64::url_encode(header.to_string().as_bytes()),
-            b64::url_encode(claims.to_string().as_bytes())
-        );
-        let sig = key().sign(input.as_bytes());
-        format!("{input}.{}", b64::url_encode(&sig.to_bytes()))
-    }
 
     fn good() -> Value {
         json!({"iss": ISSUER, "aud": "app", "sub": "alice", "exp": NOW + 300, "iat": NOW,

@@ -159,34 +159,14 @@ mod tests {
     #[cfg(all(target_family = "wasm", target_os = "unknown"))]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
-    use ed25519_dalek::{Signer, SigningKey};
     use serde_json::json;
 
     use super::*;
     use crate::b64;
+    use crate::oidc::test_signer::{keys, sign};
 
     const NOW: UnixTime = 1_800_000_000;
     const ISS: &str = "https://op.example";
-
-    fn keys() -> JwkSet {
-        let x = b64::url_encode(SigningKey::from_bytes(&[7; 32]).verifying_key().as_bytes());
-        JwkSet::parse(
-            json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": x}]})
-                .to_string()
-                .as_bytes(),
-        )
-        .unwrap()
-    }
-
-    fn sign(header: Value, claims: Value) -> String {
-        let input = format!(
-            "{}.{}",
-            b64::url_encode(header.to_string().as_bytes()),
-            b64::url_encode(claims.to_string().as_bytes())
-        );
-        let sig = SigningKey::from_bytes(&[7; 32]).sign(input.as_bytes());
-        format!("{input}.{}", b64::url_encode(&sig.to_bytes()))
-    }
 
     /// §2.4's example logout token's claims.
     fn example() -> Value {

@@ -4,6 +4,8 @@ pub mod discovery;
 pub mod id_token;
 pub mod logout;
 pub mod logout_token;
+#[cfg(test)]
+mod test_signer;
 
 /// Whether a login with `scope` is an OpenID Connect one (its answer must carry an ID token).
 pub fn is_openid(scope: &str) -> bool {
