@@ -210,7 +210,7 @@ fn a_logout_that_cannot_revoke_says_so_in_the_log() {
         .log
         .borrow()
         .iter()
-        .any(|l| l.starts_with("logout: nothing revoked at provider `as`")));
+        .any(|l| l.starts_with("logout: provider `as` has no known revocation endpoint")));
 }
 
 #[test]

@@ -97,7 +97,7 @@ pub(crate) async fn revoke<E: Effects>(call: &Call<'_, E>, record: &SessionRecor
     if requests.iter().all(Option::is_none) {
         // Not silent (issue 8): the operator learns the tokens outlive the session.
         call.fx.warn(&format!(
-            "logout: nothing revoked at provider `{}`: no revocation endpoint is known (set `revocation_endpoint`, or the provider's metadata lacks it); its tokens stay valid until they expire",
+            "logout: provider `{}` has no known revocation endpoint: its tokens stay valid until they expire (set `revocation_endpoint`, or its metadata lacks one)",
             provider.name
         ));
     }
