@@ -5,7 +5,7 @@
 #   scripts/ensure-tools.sh           install what is missing
 #   scripts/ensure-tools.sh --check   install nothing; exit 1 if something is missing
 #
-# Steps: pinned Rust toolchain + wasm32 target, wasm-bindgen-cli 0.2.130, worker-build 0.8.7,
+# Steps: pinned Rust toolchain + wasm32 target, the pinned nightly of the browser build, wasm-bindgen-cli 0.2.130, worker-build 0.8.7,
 # Chromium + ChromeDriver (Debian), npm packages (npm ci). Versions: see shared/TOOLCHAIN.md.
 # Cold cost on 2 cores: wasm-bindgen-cli ~3.5 min, worker-build ~6 min, Chromium ~1 min, npm ~1 min.
 set -euo pipefail
@@ -56,6 +56,19 @@ if rustup target list --installed --toolchain "$CHANNEL" 2>/dev/null | grep -qx 
   ok "rust target $WASM_TARGET ($CHANNEL)"
 else
   install "rust target $WASM_TARGET ($CHANNEL)" rustup target add --toolchain "$CHANNEL" "$WASM_TARGET"
+fi
+
+# --- the pinned nightly that builds the browser package's wasm -------------------------------------
+# Only for scripts/build-client.sh: it rebuilds std with `-Cpanic=immediate-abort`, which drops the
+# panic and formatting machinery (~5.6 KB of the 12 KB gzip budget, issue 9). Everything else,
+# tests included, builds on the stable channel above. ~20 s to install.
+SIZE_NIGHTLY="$(sed -n 's/^SIZE_NIGHTLY=\(.*\)$/\1/p' scripts/build-client.sh)"
+if rustup target list --installed --toolchain "$SIZE_NIGHTLY" 2>/dev/null | grep -qx "$WASM_TARGET" &&
+   rustup component list --installed --toolchain "$SIZE_NIGHTLY" 2>/dev/null | grep -q '^rust-src'; then
+  ok "rust toolchain $SIZE_NIGHTLY + rust-src + $WASM_TARGET (browser package build)"
+else
+  install "rust toolchain $SIZE_NIGHTLY + rust-src + $WASM_TARGET (browser package build)" \
+    rustup toolchain install "$SIZE_NIGHTLY" --profile minimal --target "$WASM_TARGET" --component rust-src
 fi
 
 # --- wasm-bindgen-cli (must equal the wasm-bindgen pin in Cargo.lock) ------------------------------

@@ -72,13 +72,14 @@ function parseJson(text) {
     return null;
   }
 }
-function randomBytes() {
+function randomBytes(n) {
   try {
-    return crypto.getRandomValues(new Uint8Array(32));
+    return crypto.getRandomValues(new Uint8Array(n));
   } catch (cause) {
     throw fail("crypto_unavailable", { cause });
   }
 }
+const str = (x) => (typeof x === "string" ? x : undefined);
 function isHttpUrl(url) {
   try {
     return /^https?:$/.test(new URL(url).protocol);
@@ -198,7 +199,8 @@ export class OAuthClient {
     return this.#run(async () => {
       const o = options || {};
       const provider = o.provider ?? this.#provider;
-      const pkce = core.beginLogin(randomBytes(), randomBytes());
+      /** @type {import("./core/oauth_edge.js").BeginLogin} */
+      const pkce = JSON.parse(core.beginLogin(randomBytes(64)));
       const returnTo = o.returnTo ?? location.pathname + location.search + location.hash;
       // return_to is used by providers whose tokens go to the Worker (it sanitises it).
       const body = { state: pkce.state, code_challenge: pkce.challenge, return_to: returnTo };
@@ -229,7 +231,7 @@ export class OAuthClient {
   /** Whether the page's address is a login redirect (`code`, the provider's code parameter, or
    * `error` in the query) or the Worker's failure redirect (`oauth_edge_error`). */
   isCallback() {
-    return core.isCallback(location.search, parseJson(read("session", PENDING))?.codeParam ?? "code");
+    return core.isCallback(location.search, str(parseJson(read("session", PENDING))?.codeParam) ?? "code");
   }
 
   /** Finishes a login on the redirect page. */
@@ -241,7 +243,11 @@ export class OAuthClient {
       const pending = parseJson(read("session", PENDING));
       scrubAddressBar(pending?.codeParam ?? "code"); // before any request
       remove("session", PENDING); // single use, whatever happens next
-      const checked = core.checkCallback(query, pending, read("session", USED));
+      const p = pending || {};
+      /** @type {import("./core/oauth_edge.js").CallbackCheck} */
+      const checked = JSON.parse(
+        core.checkCallback(query, str(p.state), str(p.verifier), str(p.returnTo), str(p.issuer), str(p.codeParam), read("session", USED) ?? undefined),
+      );
       if (checked.consumedState) {
         try {
           write("session", USED, checked.consumedState);

@@ -8,7 +8,6 @@
 //! (PayoutID's `authorization_code`, recorded in the pending login as the Worker said), and the
 //! Worker's own failure redirect for providers that deliver tokens to it
 //! (`?oauth_edge_error=<code>`, `docs/worker-api.md`).
-use js_sys::Object;
 use oauth_edge_shared::callback::{
     parse_callback, read_redirect, Callback, CallbackError, Redirect,
 };
@@ -19,7 +18,7 @@ use oauth_edge_shared::transaction::{issuer_matches, state_matches};
 use wasm_bindgen::prelude::*;
 
 use crate::error::{error_message, ClientErrorCode};
-use crate::js;
+use crate::json;
 
 /// What `login()` left in `sessionStorage` for this step. Its `Debug` prints neither the state nor
 /// the verifier.
@@ -177,60 +176,66 @@ pub fn check_issuer(expected: Option<&str>, returned: Option<&str>) -> Result<()
     }
 }
 
-/// `checkCallback(query, pending, usedState)` for the JS shell. Answers
-/// `{ consumedState, error, request, returnTo }`: either `error` (`{code, message, error?,
-/// errorDescription?, errorUri?}`) or `request` (the `/auth/token` body) is set.
-#[wasm_bindgen(js_name = checkCallback, unchecked_return_type = "CallbackCheck")]
+/// `checkCallback(query, state, verifier, returnTo, issuer, codeParam, usedState)` for the JS
+/// shell: the redirect's query, the fields of this tab's pending login (all `undefined` when there
+/// is none; `state` and `verifier` are required for it to count) and the last consumed state.
+/// Answers the JSON text of `{ consumedState, error, request, returnTo }`: either `error`
+/// (`{code, message, error?, errorDescription?, errorUri?}`) or `request` (the `/auth/token`
+/// body) is set.
+#[wasm_bindgen(js_name = checkCallback)]
 pub fn check_callback(
     query: &str,
-    #[wasm_bindgen(unchecked_param_type = "PendingLogin | null")] pending: JsValue,
+    state: Option<String>,
+    verifier: Option<String>,
+    return_to: Option<String>,
+    issuer: Option<String>,
+    code_param: Option<String>,
     used_state: Option<String>,
-) -> Object {
-    let pending = (|| {
-        Some(PendingLogin {
-            state: js::get_str(&pending, "state")?,
-            verifier: js::get_str(&pending, "verifier")?,
-            return_to: js::get_str(&pending, "returnTo").unwrap_or_default(),
-            issuer: js::get_str(&pending, "issuer"),
-            code_param: js::get_str(&pending, "codeParam").unwrap_or_else(|| "code".into()),
-        })
-    })();
-    let out = Object::new();
+) -> String {
+    let pending = match (state, verifier) {
+        (Some(state), Some(verifier)) => Some(PendingLogin {
+            state,
+            verifier,
+            return_to: return_to.unwrap_or_default(),
+            issuer,
+            code_param: code_param.unwrap_or_else(|| "code".into()),
+        }),
+        _ => None,
+    };
     match check(query, pending, used_state.as_deref()) {
-        Ok(r) => {
-            let request = Object::new();
-            js::set(&request, "code", r.code.expose());
-            js::set(&request, "state", &r.state);
-            js::set(&request, "code_verifier", &r.code_verifier);
-            js::set_opt(&request, "iss", r.iss.as_deref());
-            let _ = js_sys::Reflect::set(&out, &"request".into(), &request);
-            js::set(&out, "returnTo", &r.return_to);
-            js::set(&out, "consumedState", &r.state);
-        }
+        Ok(r) => json::Obj::new()
+            .obj(
+                "request",
+                json::Obj::new()
+                    .str("code", r.code.expose())
+                    .str("state", &r.state)
+                    .str("code_verifier", &r.code_verifier)
+                    .opt("iss", r.iss.as_deref()),
+            )
+            .str("returnTo", &r.return_to)
+            .str("consumedState", &r.state)
+            .end(),
         Err(refused) => {
-            let error = Object::new();
-            match &refused.refusal {
-                Refusal::Client(c) => {
-                    js::set(&error, "code", c.as_str());
-                    js::set(&error, "message", c.message());
-                }
-                Refusal::Worker(code) => {
-                    js::set(&error, "code", code);
-                    js::set(&error, "message", &error_message(code));
-                }
-                Refusal::Provider(p) => {
-                    js::set(&error, "code", p.error.as_str());
-                    js::set(&error, "message", p.error.message());
-                    js::set(&error, "error", p.error.as_str());
-                    js::set_opt(&error, "errorDescription", p.error_description.as_deref());
-                    js::set_opt(&error, "errorUri", p.error_uri.as_deref());
-                }
-            }
-            let _ = js_sys::Reflect::set(&out, &"error".into(), &error);
-            js::set_opt(&out, "consumedState", refused.consumed.as_deref());
+            let error = match &refused.refusal {
+                Refusal::Client(c) => json::Obj::new()
+                    .str("code", c.as_str())
+                    .str("message", c.message()),
+                Refusal::Worker(code) => json::Obj::new()
+                    .str("code", code)
+                    .str("message", &error_message(code)),
+                Refusal::Provider(p) => json::Obj::new()
+                    .str("code", p.error.as_str())
+                    .str("message", p.error.message())
+                    .str("error", p.error.as_str())
+                    .opt("errorDescription", p.error_description.as_deref())
+                    .opt("errorUri", p.error_uri.as_deref()),
+            };
+            json::Obj::new()
+                .obj("error", error)
+                .opt("consumedState", refused.consumed.as_deref())
+                .end()
         }
     }
-    out
 }
 
 /// `isCallback(query, codeParam)`: whether the page's query is an authorization response (`code`

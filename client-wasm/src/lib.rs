@@ -15,7 +15,7 @@ use wasm_bindgen::prelude::*;
 
 mod callback;
 mod error;
-mod js;
+mod json;
 mod login;
 
 pub use callback::{
@@ -33,10 +33,11 @@ pub fn bearer_error_is(www_authenticate: &str, code: &str) -> Option<bool> {
     oauth_edge_shared::challenge::bearer_error_is(www_authenticate, code)
 }
 
-/// The TypeScript shapes of the core's answers (the public types are in `js/client.d.ts`).
+/// The shapes of the JSON text the core answers with (`JSON.parse` in the shell; the public types
+/// are in `js/client.d.ts`).
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = r#"
-export interface PendingLogin { state: string; verifier: string; returnTo: string; issuer: string | null; provider: string | null; codeParam?: string }
+export interface BeginLogin { verifier: string; challenge: string; state: string }
 export interface CallbackErrorFields { code: string; message: string; error?: string; errorDescription?: string | null; errorUri?: string | null }
 export interface CallbackCheck {
   consumedState: string | null;

@@ -80,6 +80,8 @@ extern "C" {
     fn stub_global(name: &str, value: &JsValue) -> Function;
     #[wasm_bindgen(js_name = fullStorage)]
     fn full_storage() -> JsValue;
+    /// `(...args) => f(args)`.
+    fn gather(f: &JsValue) -> JsValue;
 }
 
 // ---- helpers ----------------------------------------------------------------------------------
@@ -118,21 +120,30 @@ fn core() -> JsValue {
     let set = |name: &str, f: JsValue| Reflect::set(&o, &name.into(), &f).unwrap();
     set(
         "beginLogin",
-        Closure::<dyn Fn(Uint8Array, Uint8Array) -> Result<Object, JsValue>>::new(
-            |a: Uint8Array, b: Uint8Array| {
-                oauth_edge_client::begin_login(&a.to_vec(), &b.to_vec()).map_err(JsValue::from)
-            },
-        )
+        Closure::<dyn Fn(Uint8Array) -> Option<String>>::new(|a: Uint8Array| {
+            oauth_edge_client::begin_login(&a.to_vec())
+        })
         .into_js_value(),
     );
+    // Seven arguments: more than `Closure` takes, so the shell's call is gathered by a JS
+    // function (support.js) into an array.
     set(
         "checkCallback",
-        Closure::<dyn Fn(String, JsValue, Option<String>) -> Object>::new(
-            |q: String, pending: JsValue, used: Option<String>| {
-                oauth_edge_client::check_callback(&q, pending, used)
-            },
-        )
-        .into_js_value(),
+        gather(
+            &Closure::<dyn Fn(js_sys::Array) -> String>::new(|a: js_sys::Array| {
+                let s = |i| a.get(i).as_string();
+                oauth_edge_client::check_callback(
+                    &s(0).unwrap_or_default(),
+                    s(1),
+                    s(2),
+                    s(3),
+                    s(4),
+                    s(5),
+                    s(6),
+                )
+            })
+            .into_js_value(),
+        ),
     );
     set(
         "isCallback",

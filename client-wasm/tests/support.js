@@ -125,3 +125,8 @@ export function fullStorage() {
     removeItem() {},
   };
 }
+
+/** `(...args) => f(args)`: a core function of more arguments than a wasm-bindgen `Closure` takes. */
+export function gather(f) {
+  return (...args) => f(args);
+}
