@@ -22,37 +22,38 @@ use crate::json;
 
 /// What `login()` left in `sessionStorage` for this step. Its `Debug` prints neither the state nor
 /// the verifier.
-#[derive(Clone, PartialEq, Eq)]
-pub struct PendingLogin {
+/// Borrowed: the core checks it and copies nothing it does not send.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct PendingLogin<'a> {
     /// The `state` sent with the authorization request.
-    pub state: String,
+    pub state: &'a str,
     /// The PKCE verifier (never left the tab).
-    pub verifier: String,
+    pub verifier: &'a str,
     /// Where the app wanted to be after login (not yet checked).
-    pub return_to: String,
+    pub return_to: &'a str,
     /// The issuer the Worker named for this login, if any.
-    pub issuer: Option<String>,
+    pub issuer: Option<&'a str>,
     /// The redirect parameter carrying the code (`code`, or e.g. `authorization_code`).
-    pub code_param: String,
+    pub code_param: &'a str,
 }
 
 /// The token request `POST /auth/token` carries (`docs/worker-api.md`). Its `Debug` prints
 /// none of the code, the state and the verifier.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Redeem {
+pub struct Redeem<'a> {
     /// `code`
     pub code: AuthorizationCode,
     /// `state` (the pending login's)
-    pub state: String,
+    pub state: &'a str,
     /// `code_verifier`
-    pub code_verifier: String,
+    pub code_verifier: &'a str,
     /// `iss` from the redirect, if any
     pub iss: Option<String>,
     /// The same-origin path to go to afterwards.
-    pub return_to: String,
+    pub return_to: &'a str,
 }
 
-impl core::fmt::Debug for PendingLogin {
+impl core::fmt::Debug for PendingLogin<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("PendingLogin")
             .field("state", &Redacted)
@@ -64,7 +65,7 @@ impl core::fmt::Debug for PendingLogin {
     }
 }
 
-impl core::fmt::Debug for Redeem {
+impl core::fmt::Debug for Redeem<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Redeem")
             .field("code", &self.code)
@@ -90,25 +91,25 @@ pub enum Refusal {
 /// A refused callback. `consumed` is the pending login's `state` when the callback did belong to
 /// it: the shell records it as used, so that a replay is told apart (`state_used`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refused {
+pub struct Refused<'a> {
     /// The state of the login this callback consumed, if it matched one.
-    pub consumed: Option<String>,
+    pub consumed: Option<&'a str>,
     /// Why.
     pub refusal: Refusal,
 }
 
 /// Checks a redirect's query against the pending login (already removed from storage by the
 /// caller: single use) and the last consumed state.
-pub fn check(
+pub fn check<'a>(
     query: &str,
-    pending: Option<PendingLogin>,
+    pending: Option<PendingLogin<'a>>,
     last_used: Option<&str>,
-) -> Result<Redeem, Refused> {
-    let refuse = |consumed: Option<&str>, code| Refused {
-        consumed: consumed.map(str::to_owned),
+) -> Result<Redeem<'a>, Refused<'a>> {
+    let refuse = |consumed, code| Refused {
+        consumed,
         refusal: Refusal::Client(code),
     };
-    let code_param = pending.as_ref().map_or("code", |p| p.code_param.as_str());
+    let code_param = pending.map_or("code", |p| p.code_param);
     let query = match read_redirect(query, code_param)
         .map_err(|_| refuse(None, ClientErrorCode::MalformedCallback))?
     {
@@ -130,8 +131,8 @@ pub fn check(
         )
     })?;
     let tx = check_state(callback.state(), pending, last_used).map_err(|c| refuse(None, c))?;
-    let consumed = Some(tx.state.as_str());
-    check_issuer(tx.issuer.as_deref(), callback.iss()).map_err(|c| refuse(consumed, c))?;
+    let consumed = Some(tx.state);
+    check_issuer(tx.issuer, callback.iss()).map_err(|c| refuse(consumed, c))?;
     match callback {
         Callback::Error { error, .. } => Err(Refused {
             consumed: Some(tx.state),
@@ -139,7 +140,7 @@ pub fn check(
         }),
         Callback::Code { code, iss, .. } => Ok(Redeem {
             code,
-            return_to: safe_return_to(&tx.return_to).to_owned(),
+            return_to: safe_return_to(tx.return_to),
             state: tx.state,
             code_verifier: tx.verifier,
             iss,
@@ -150,11 +151,11 @@ pub fn check(
 /// Matches the callback's `state` with this tab's pending login, telling apart a missing state,
 /// a replay of a finished login, a callback for no login, and a callback for another login (the
 /// comparison itself is `oauth_edge_shared::transaction::state_matches`).
-pub fn check_state(
+pub fn check_state<'a>(
     returned: Option<&str>,
-    pending: Option<PendingLogin>,
+    pending: Option<PendingLogin<'a>>,
     last_used: Option<&str>,
-) -> Result<PendingLogin, ClientErrorCode> {
+) -> Result<PendingLogin<'a>, ClientErrorCode> {
     let returned = returned.ok_or(ClientErrorCode::StateMissing)?;
     let same = |sent: &str| state_matches(sent, returned);
     if last_used.is_some_and(same) {
@@ -162,7 +163,7 @@ pub fn check_state(
     }
     match pending {
         None => Err(ClientErrorCode::UnknownState),
-        Some(tx) if !same(&tx.state) => Err(ClientErrorCode::StateMismatch),
+        Some(tx) if !same(tx.state) => Err(ClientErrorCode::StateMismatch),
         Some(tx) => Ok(tx),
     }
 }
@@ -192,13 +193,13 @@ pub fn check_callback(
     code_param: Option<String>,
     used_state: Option<String>,
 ) -> String {
-    let pending = match (state, verifier) {
+    let pending = match (&state, &verifier) {
         (Some(state), Some(verifier)) => Some(PendingLogin {
             state,
             verifier,
-            return_to: return_to.unwrap_or_default(),
-            issuer,
-            code_param: code_param.unwrap_or_else(|| "code".into()),
+            return_to: return_to.as_deref().unwrap_or_default(),
+            issuer: issuer.as_deref(),
+            code_param: code_param.as_deref().unwrap_or("code"),
         }),
         _ => None,
     };
@@ -208,12 +209,12 @@ pub fn check_callback(
                 "request",
                 json::Obj::new()
                     .str("code", r.code.expose())
-                    .str("state", &r.state)
-                    .str("code_verifier", &r.code_verifier)
+                    .str("state", r.state)
+                    .str("code_verifier", r.code_verifier)
                     .opt("iss", r.iss.as_deref()),
             )
-            .str("returnTo", &r.return_to)
-            .str("consumedState", &r.state)
+            .str("returnTo", r.return_to)
+            .str("consumedState", r.state)
             .end(),
         Err(refused) => {
             let error = match &refused.refusal {
@@ -232,7 +233,7 @@ pub fn check_callback(
             };
             json::Obj::new()
                 .obj("error", error)
-                .opt("consumedState", refused.consumed.as_deref())
+                .opt("consumedState", refused.consumed)
                 .end()
         }
     }
@@ -270,17 +271,23 @@ mod tests {
     use super::*;
     use ClientErrorCode::*;
 
-    fn tx(state: &str) -> PendingLogin {
+    const VERIFIER: &str = "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv";
+
+    fn tx(state: &str) -> PendingLogin<'_> {
         PendingLogin {
-            state: state.into(),
-            verifier: "v".repeat(43),
-            return_to: "/account".into(),
-            issuer: Some("https://idp.example".into()),
-            code_param: "code".into(),
+            state,
+            verifier: VERIFIER,
+            return_to: "/account",
+            issuer: Some("https://idp.example"),
+            code_param: "code",
         }
     }
 
-    fn refused(query: &str, pending: Option<PendingLogin>, used: Option<&str>) -> Refused {
+    fn refused<'a>(
+        query: &str,
+        pending: Option<PendingLogin<'a>>,
+        used: Option<&str>,
+    ) -> Refused<'a> {
         check(query, pending, used).unwrap_err()
     }
 
@@ -326,10 +333,10 @@ mod tests {
             r,
             Redeem {
                 code: AuthorizationCode::new("c1"),
-                state: "s".into(),
-                code_verifier: "v".repeat(43),
+                state: "s",
+                code_verifier: VERIFIER,
                 iss: Some("https://idp.example".into()),
-                return_to: "/account".into(),
+                return_to: "/account",
             }
         );
     }
@@ -337,7 +344,7 @@ mod tests {
     #[test]
     fn debug_prints_neither_code_nor_verifier() {
         let mut pending = tx("s");
-        pending.verifier = "verifier-SECRET-value-43-characters-long-xx".into();
+        pending.verifier = "verifier-SECRET-value-43-characters-long-xx";
         let printed = format!("{pending:?}");
         assert!(!printed.contains("SECRET"), "{printed}");
         let r = check("code=code-SECRET-1&state=s", Some(pending), None).unwrap();
@@ -351,7 +358,7 @@ mod tests {
     fn refusals_say_whether_the_login_was_consumed() {
         let r = refused("code=c&state=s&iss=https%3A%2F%2Fevil", Some(tx("s")), None);
         assert_eq!(r.refusal, Refusal::Client(IssuerMismatch));
-        assert_eq!(r.consumed.as_deref(), Some("s"));
+        assert_eq!(r.consumed, Some("s"));
 
         let r = refused("code=c&state=other", Some(tx("s")), None);
         assert_eq!(r.refusal, Refusal::Client(StateMismatch));
@@ -362,7 +369,7 @@ mod tests {
             Some(tx("s")),
             None,
         );
-        assert_eq!(r.consumed.as_deref(), Some("s"));
+        assert_eq!(r.consumed, Some("s"));
         match r.refusal {
             Refusal::Provider(p) => {
                 assert_eq!(p.error, ErrorCode::AccessDenied);
@@ -391,7 +398,7 @@ mod tests {
             ("javascript:alert(1)", "/"),
         ] {
             let mut p = tx("s");
-            p.return_to = given.into();
+            p.return_to = given;
             assert_eq!(
                 check("code=c&state=s", Some(p), None).unwrap().return_to,
                 expected
@@ -404,8 +411,8 @@ mod tests {
     #[test]
     fn a_configured_code_parameter_is_read_and_duplicates_stay_refused() {
         let mut p = tx("s");
-        p.code_param = "authorization_code".into();
-        let r = check("authorization_code=c%2B1&state=s", Some(p.clone()), None).unwrap();
+        p.code_param = "authorization_code";
+        let r = check("authorization_code=c%2B1&state=s", Some(p), None).unwrap();
         assert_eq!(r.code.expose(), "c+1");
         for query in [
             "authorization_code=a&authorization_code=b&state=s",
@@ -413,7 +420,7 @@ mod tests {
             "code=a&state=s",
         ] {
             assert_eq!(
-                refused(query, Some(p.clone()), None).refusal,
+                refused(query, Some(p), None).refusal,
                 Refusal::Client(MalformedCallback),
                 "{query}"
             );

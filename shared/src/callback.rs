@@ -150,11 +150,8 @@ pub struct MalformedRedirect;
 pub fn read_redirect(query: &str, code_param: &str) -> Result<Redirect, MalformedRedirect> {
     let mut out = String::with_capacity(query.len());
     let mut worker = None;
-    for part in query.strip_prefix('?').unwrap_or(query).split('&') {
-        // split_once, not slicing: a slice's panic path would pull formatting code into the wasm.
-        let (raw_name, value) = part
-            .split_once('=')
-            .map_or((part, None), |(n, v)| (n, Some(v)));
+    for part in form::raw_parts(query) {
+        let (raw_name, value) = form::name_value(part);
         let name = form::decode(raw_name);
         if name == WORKER_ERROR_PARAM {
             let value = form::decode(value.unwrap_or_default());

@@ -84,16 +84,43 @@ pub fn decode(text: &str) -> String {
 
 /// Parses `a=1&b=2` (a leading `?` is ignored) into decoded pairs, in order.
 pub fn parse(query: &str) -> Vec<(String, String)> {
-    query
-        .strip_prefix('?')
-        .unwrap_or(query)
-        .split('&')
+    raw_parts(query)
         .filter(|part| !part.is_empty())
-        .map(|part| match part.split_once('=') {
-            Some((name, value)) => (decode(name), decode(value)),
-            None => (decode(part), String::new()),
+        .map(|part| {
+            let (name, value) = name_value(part);
+            (decode(name), decode(value.unwrap_or_default()))
         })
         .collect()
+}
+
+/// The `&`-separated parts of a query (a leading `?` dropped), not decoded, empty ones included.
+/// Split by bytes (`&` and `=` are ASCII, so every cut is a character boundary): a `char`
+/// pattern brought a generic searcher of ~1 KB into the browser wasm (issue 9).
+pub fn raw_parts(query: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(query.strip_prefix("?").unwrap_or(query));
+    core::iter::from_fn(move || {
+        let s = rest?;
+        let (part, after) = cut(s, b'&');
+        rest = after;
+        Some(part)
+    })
+}
+
+/// A part's name and, after its first `=`, its value (`None` without one).
+pub fn name_value(part: &str) -> (&str, Option<&str>) {
+    cut(part, b'=')
+}
+
+/// `text` before the first `sep` (an ASCII byte), and what follows it if it occurs. No slicing
+/// (its panic path is formatting code in a wasm built with panics).
+fn cut(text: &str, sep: u8) -> (&str, Option<&str>) {
+    match text.bytes().position(|b| b == sep) {
+        Some(i) => match (text.split_at_checked(i), text.get(i + 1..)) {
+            (Some((before, _)), Some(after)) => (before, Some(after)),
+            _ => (text, None), // not reached: an ASCII byte is a character of its own
+        },
+        None => (text, None),
+    }
 }
 
 #[cfg(test)]
@@ -125,6 +152,24 @@ mod tests {
                 ("e".into(), "%4".into()),
             ]
         );
+    }
+
+    #[test]
+    fn raw_parts_and_name_value_split_at_the_first_separator() {
+        let parts: Vec<_> = raw_parts("?a=1=2&&b&c=&é=ü&").map(name_value).collect();
+        assert_eq!(
+            parts,
+            [
+                ("a", Some("1=2")),
+                ("", None),
+                ("b", None),
+                ("c", Some("")),
+                ("é", Some("ü")),
+                ("", None),
+            ]
+        );
+        assert_eq!(raw_parts("").collect::<Vec<_>>(), [""]);
+        assert_eq!(raw_parts("??a").collect::<Vec<_>>(), ["?a"]);
     }
 
     #[test]
