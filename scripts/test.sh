@@ -45,6 +45,7 @@ stage "shared tests (wasm32, Node)" wasm_test -p oauth-edge-shared --features oi
 stage "client tests (wasm32, headless Chromium)" wasm_test -p oauth-edge-client
 stage "build client package + size budget" scripts/size.sh
 stage "build worker" scripts/build-worker.sh
+stage "deploy dry run (wrangler, offline: bundle, wasm, bindings, migrations)" node scripts/deploy-check.mjs
 stage "Worker script size budget" scripts/worker-size.sh
 stage "fuzz (short run, every parser)" scripts/fuzz.sh
 shopt -s globstar nullglob

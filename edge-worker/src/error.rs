@@ -71,6 +71,14 @@ pub(crate) enum WorkerError {
         /// What is wrong with it.
         problem: String,
     },
+    /// A provider's own configuration (its entry, its client secret) is wrong: that provider is
+    /// turned off, the others work.
+    ProviderMisconfigured {
+        /// Its name in `PROVIDERS`.
+        provider: String,
+        /// Every key to fix and what is wrong with it (for the log).
+        detail: String,
+    },
     /// The Worker's own machinery (KV, the runtime) failed.
     Internal(String),
     /// The request body is larger than the configured limit (in bytes).
@@ -114,7 +122,7 @@ impl WorkerError {
             Self::ProviderMismatch => "provider_mismatch",
             Self::Token(e) => e.code(),
             Self::Unreachable(_) => "provider_unavailable",
-            Self::Config { .. } => "config_error",
+            Self::Config { .. } | Self::ProviderMisconfigured { .. } => "config_error",
             Self::Internal(_) => "internal_error",
             Self::BodyTooLarge { .. } => "body_too_large",
             Self::RateLimited { .. } => "rate_limited",
@@ -175,6 +183,11 @@ impl WorkerError {
             // The caller may be anyone: what is wrong goes to the Worker's log (`log_detail`), not
             // into the answer (issue 6, finding 9).
             Self::Config { .. } => "The Worker is misconfigured. Its operator must check the Worker's log, which names the setting to fix.".into(),
+            // The name is the caller's own (or the default's, which the app knows): nothing of the
+            // configuration is told.
+            Self::ProviderMisconfigured { provider, .. } => format!(
+                "The sign-in provider `{provider}` is misconfigured, so it is turned off (the Worker's other providers work). Its operator must check the Worker's log, which names the setting to fix."
+            ),
             Self::Internal(_) => "The Worker could not complete the request (its session store failed). Try again.".into(),
             Self::BodyTooLarge { limit } => format!(
                 "The request body is larger than this endpoint accepts ({limit} bytes). Send less."
@@ -197,6 +210,9 @@ impl WorkerError {
     pub(crate) fn log_detail(&self) -> Option<String> {
         match self {
             Self::Config { key, problem } => Some(format!("{key} {problem}")),
+            Self::ProviderMisconfigured { provider, detail } => Some(format!(
+                "provider `{provider}` is turned off (the others work): {detail}"
+            )),
             Self::Internal(detail) | Self::Unreachable(detail) => Some(detail.clone()),
             _ => None,
         }
@@ -367,6 +383,14 @@ mod tests {
                 500,
                 "config_error",
             ),
+            (
+                WorkerError::ProviderMisconfigured {
+                    provider: "px".into(),
+                    detail: "CLIENT_SECRET_PX is not set".into(),
+                },
+                500,
+                "config_error",
+            ),
         ];
         for (err, status, code) in cases {
             // Every code the Worker answers is in the registry, with this status.
@@ -422,6 +446,23 @@ mod tests {
         let message = reply.body["message"].as_str().unwrap();
         assert!(!message.contains("CLIENT_SECRET"), "{message}");
         assert!(message.contains("log"), "{message}");
+    }
+
+    #[test]
+    fn a_turned_off_provider_is_named_in_the_answer_and_its_key_in_the_log_only() {
+        let err = WorkerError::ProviderMisconfigured {
+            provider: "px".into(),
+            detail: "CLIENT_SECRET_PX is not set".into(),
+        };
+        let detail = err.log_detail().unwrap();
+        assert!(
+            detail.contains("`px`") && detail.contains("CLIENT_SECRET_PX"),
+            "{detail}"
+        );
+        let reply = err.into_reply();
+        let message = reply.body["message"].as_str().unwrap();
+        assert!(message.contains("`px`"), "{message}");
+        assert!(!message.contains("CLIENT_SECRET"), "{message}");
     }
 
     #[test]

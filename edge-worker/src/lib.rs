@@ -279,7 +279,8 @@ async fn serve(
     reply
 }
 
-/// The provider named `name` and its proxied API; `NotFound` when there is none.
+/// The provider named `name` and its proxied API; `NotFound` when there is none, the provider's
+/// `config_error` when its configuration turned it off.
 fn api_of<'c>(
     config: &'c Config,
     name: &str,
@@ -290,6 +291,9 @@ fn api_of<'c>(
     ),
     WorkerError,
 > {
+    if let Some(off) = config.disabled(name) {
+        return Err(off.error());
+    }
     config
         .providers
         .iter()

@@ -10,6 +10,7 @@ import { after, before, describe, test } from "node:test";
 import { Miniflare } from "miniflare";
 
 import { startIdp } from "../../tests/idp/server.mjs";
+import { captureMiniflare } from "../../tests/support/log-ledger.mjs";
 import { pkcePair, signInAtIdp } from "../../tests/support/oauth-http.mjs";
 import { discover, standardProvider } from "../../tests/support/stack.mjs";
 import {
@@ -495,10 +496,10 @@ describe("logout", () => {
 
 describe("configuration", () => {
   test("a missing or malformed key answers a generic config_error (the key is named in the log only)", async () => {
+    // (A missing CLIENT_SECRET_<NAME> turns off that provider only: the next test.)
     const cases = [
       [{ SESSION_KEY: undefined }, "SESSION_KEY"],
       [{ SESSION_KEY: "c2hvcnQ=" }, "SESSION_KEY"],
-      [{ CLIENT_SECRET_DEFAULT: undefined }, "CLIENT_SECRET_DEFAULT"],
       [{ PROVIDERS: "{not json" }, "PROVIDERS"],
       [{ SESSION_TTL_SECONDS: "soon" }, "SESSION_TTL_SECONDS"],
     ];
@@ -520,6 +521,70 @@ describe("configuration", () => {
       } finally {
         await broken.dispose();
       }
+    }
+  });
+
+  test("issue 10: one provider's mistake turns off that provider only; another still logs in", async () => {
+    const good = bindings.PROVIDERS.default;
+    const log = [];
+    const options = workerOptions({
+      PROVIDERS: {
+        // First, so the default: its CLIENT_SECRET_NOSECRET is not set.
+        nosecret: { ...good },
+        default: good,
+        badurl: { ...good, token_endpoint: "idp.example/token", client_auth: "none" },
+      },
+    });
+    options.handleRuntimeStdio = (stdout, stderr) => {
+      captureMiniflare(stdout, stderr);
+      for (const s of [stdout, stderr]) s.on("data", (d) => log.push(String(d)));
+    };
+    const w = new Miniflare(options);
+    const post = async (path, body, cookie) => {
+      rememberRequest(body);
+      const headers = { "X-OAuth-Edge": "1", Origin: APP, "Content-Type": "application/json" };
+      if (cookie) headers.Cookie = cookie;
+      return answer(await w.dispatchFetch(`${APP}${path}`, { method: "POST", headers, body: JSON.stringify(body ?? {}) }));
+    };
+    const logged = async (pattern) => {
+      for (let i = 0; i < 50 && !pattern.test(log.join("")); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.match(log.join(""), pattern);
+    };
+    try {
+      // A whole login with the working provider.
+      const { verifier, challenge } = pkcePair();
+      const state = randomBytes(32).toString("base64url");
+      const login = await post("/auth/login", { provider: "default", state, code_challenge: challenge });
+      assert.equal(login.status, 200, login.text);
+      const cb = await signInAtIdp(login.json.authorization_url, { username: "carol" });
+      const token = await post(
+        "/auth/token",
+        { code: cb.searchParams.get("code"), state, code_verifier: verifier, iss: cb.searchParams.get("iss") },
+        `${TX}=${login.cookies[TX].value}`,
+      );
+      assert.equal(token.status, 200, token.text);
+      const session = await post("/auth/session", undefined, `${SESSION}=${token.cookies[SESSION].value}`);
+      assert.equal(session.status, 200, session.text);
+      assert.equal(session.json.user.sub, "carol");
+
+      // The broken ones (named, or the default) answer config_error naming the provider; the log
+      // names the key to fix; an unknown name is still unknown_provider.
+      for (const [name, provider, key] of [
+        ["nosecret", "nosecret", /CLIENT_SECRET_NOSECRET is not set/],
+        ["nosecret", undefined, /CLIENT_SECRET_NOSECRET is not set/],
+        ["badurl", "badurl", /PROVIDERS entry `badurl` is not usable: `token_endpoint` must be an absolute/],
+      ]) {
+        const res = await post("/auth/login", { provider, state, code_challenge: challenge });
+        assert.equal(res.status, 500, res.text);
+        assert.equal(res.json.code, "config_error");
+        assert.match(res.json.message, new RegExp(`\`${name}\`.*turned off`));
+        assert.doesNotMatch(res.json.message, /CLIENT_SECRET|token_endpoint|idp\.example/);
+        await logged(new RegExp(`config_error: provider \`${name}\` is turned off \\(the others work\\): ${key.source}`));
+      }
+      const unknown = await post("/auth/login", { provider: "nope", state, code_challenge: challenge });
+      assert.equal(unknown.json.code, "unknown_provider");
+    } finally {
+      await w.dispose();
     }
   });
 

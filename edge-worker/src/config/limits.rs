@@ -10,7 +10,7 @@ use std::ops::RangeInclusive;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::WorkerError;
+use super::Problem;
 
 /// The default `AUTH_BODY_LIMIT_BYTES`: 16 KiB, far above any auth call's JSON.
 pub(crate) const DEFAULT_AUTH_BODY_LIMIT: usize = 16 * 1024;
@@ -84,23 +84,33 @@ pub(crate) struct Limits {
 }
 
 impl Limits {
-    /// Reads the three keys through `lookup`.
-    pub(crate) fn parse(lookup: &impl Fn(&str) -> Option<String>) -> Result<Self, WorkerError> {
-        Ok(Self {
-            auth_body: parse_size(
-                "AUTH_BODY_LIMIT_BYTES",
-                lookup("AUTH_BODY_LIMIT_BYTES"),
-                DEFAULT_AUTH_BODY_LIMIT,
-                AUTH_BODY_LIMITS,
-            )?,
-            api_body: parse_size(
-                "API_BODY_LIMIT_BYTES",
-                lookup("API_BODY_LIMIT_BYTES"),
-                DEFAULT_API_BODY_LIMIT,
-                API_BODY_LIMITS,
-            )?,
-            rates: parse_rates(lookup("RATE_LIMITS"))?,
-        })
+    /// Reads the three keys through `lookup`; every key that is wrong is a problem (all of them,
+    /// not only the first: the check command lists them together).
+    pub(crate) fn parse(lookup: &impl Fn(&str) -> Option<String>) -> Result<Self, Vec<Problem>> {
+        let auth_body = parse_size(
+            "AUTH_BODY_LIMIT_BYTES",
+            lookup("AUTH_BODY_LIMIT_BYTES"),
+            DEFAULT_AUTH_BODY_LIMIT,
+            AUTH_BODY_LIMITS,
+        );
+        let api_body = parse_size(
+            "API_BODY_LIMIT_BYTES",
+            lookup("API_BODY_LIMIT_BYTES"),
+            DEFAULT_API_BODY_LIMIT,
+            API_BODY_LIMITS,
+        );
+        let rates = parse_rates(lookup("RATE_LIMITS"));
+        match (auth_body, api_body, rates) {
+            (Ok(auth_body), Ok(api_body), Ok(rates)) => Ok(Self {
+                auth_body,
+                api_body,
+                rates,
+            }),
+            (auth_body, api_body, rates) => Err([auth_body.err(), api_body.err(), rates.err()]
+                .into_iter()
+                .flatten()
+                .collect()),
+        }
     }
 }
 
@@ -109,31 +119,28 @@ fn parse_size(
     value: Option<String>,
     default: usize,
     range: RangeInclusive<usize>,
-) -> Result<usize, WorkerError> {
+) -> Result<usize, Problem> {
     let Some(value) = value.filter(|v| !v.trim().is_empty()) else {
         return Ok(default);
     };
     match value.trim().parse::<usize>() {
         Ok(n) if range.contains(&n) => Ok(n),
-        _ => Err(WorkerError::Config {
-            key: key.to_owned(),
-            problem: format!(
+        _ => Err(Problem::global(
+            key,
+            format!(
                 "must be a whole number of bytes from {} to {}",
                 range.start(),
                 range.end()
             ),
-        }),
+        )),
     }
 }
 
-fn parse_rates(value: Option<String>) -> Result<RateLimits, WorkerError> {
+fn parse_rates(value: Option<String>) -> Result<RateLimits, Problem> {
     let Some(value) = value.filter(|v| !v.trim().is_empty()) else {
         return Ok(RateLimits::default());
     };
-    let problem = |what: String| WorkerError::Config {
-        key: "RATE_LIMITS".into(),
-        problem: what,
-    };
+    let problem = |what: String| Problem::global("RATE_LIMITS", what);
     let rates: RateLimits = serde_json::from_str(&value).map_err(|e| {
         problem(format!(
             "is not valid ({e}): a JSON object such as {{\"login_per_user\": {{\"max\": 10, \"window_seconds\": 900}}}}"
@@ -160,7 +167,7 @@ mod tests {
 
     use super::*;
 
-    fn parse(pairs: &[(&str, &str)]) -> Result<Limits, WorkerError> {
+    fn parse(pairs: &[(&str, &str)]) -> Result<Limits, Vec<Problem>> {
         let map: HashMap<String, String> = pairs
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -168,11 +175,9 @@ mod tests {
         Limits::parse(&|k: &str| map.get(k).cloned())
     }
 
-    fn key_of(e: WorkerError) -> String {
-        match e {
-            WorkerError::Config { key, .. } => key,
-            other => panic!("not a config error: {other:?}"),
-        }
+    fn key_of(mut problems: Vec<Problem>) -> String {
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        problems.remove(0).key
     }
 
     #[test]
@@ -227,5 +232,24 @@ mod tests {
         ] {
             assert_eq!(key_of(parse(&[(k, v)]).unwrap_err()), k, "{k}={v}");
         }
+    }
+
+    #[test]
+    fn every_bad_key_is_listed() {
+        let problems = parse(&[
+            ("AUTH_BODY_LIMIT_BYTES", "100"),
+            ("API_BODY_LIMIT_BYTES", "lots"),
+            ("RATE_LIMITS", "{"),
+        ])
+        .unwrap_err();
+        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "AUTH_BODY_LIMIT_BYTES",
+                "API_BODY_LIMIT_BYTES",
+                "RATE_LIMITS"
+            ]
+        );
     }
 }

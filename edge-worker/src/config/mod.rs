@@ -15,11 +15,17 @@
 //!
 //! Parsing is pure ([`Config::parse`] takes a lookup function), so it is unit-tested natively; the
 //! Worker's `env` is read in [`Config::from_env`].
+//!
+//! A mistake fails as small as it can: one in a provider's entry or its `CLIENT_SECRET_<NAME>`
+//! turns off that provider only (calls for it answer `config_error`, the log names the provider
+//! and the key; the others work); one in a key every provider shares (`SESSION_KEY`, unreadable
+//! `PROVIDERS`, a prefix, a limit) fails every call. `Config::check` lists every problem at once
+//! with the same rules: `scripts/check-config.mjs` runs it before a deploy (see `check.rs`).
 use std::fmt;
 use std::ops::RangeInclusive;
 use std::time::Duration;
 
-use oauth_edge_shared::provider::catalog::providers_from_json;
+use oauth_edge_shared::provider::catalog::provider_from_json;
 use oauth_edge_shared::provider::{ClientAuth, Delivery, ProviderConfig, TokenCheck};
 use oauth_edge_shared::secret::ClientSecret;
 use serde::de::{MapAccess, Visitor};
@@ -28,6 +34,8 @@ use serde::{Deserialize, Deserializer};
 use crate::error::WorkerError;
 use crate::seal::Keyring;
 
+#[cfg(test)]
+mod check;
 pub(crate) mod limits;
 pub(crate) use limits::Limits;
 
@@ -58,8 +66,13 @@ pub(crate) struct Config {
     pub(crate) session_ttl: u64,
     /// How long a call to a provider may take before it is aborted.
     pub(crate) upstream_timeout: Duration,
-    /// The configured providers, in configuration order (the first is the default).
+    /// The configured providers that work, in configuration order.
     pub(crate) providers: Vec<Provider>,
+    /// The providers whose entry cannot be used, each with its problems: calls for one answer
+    /// `config_error`, the others work.
+    pub(crate) disabled: Vec<Disabled>,
+    /// The first entry's name: the default provider (working or not).
+    default_provider: String,
     /// The sealing keys (`SESSION_KEY`, and `SESSION_KEY_PREVIOUS` during a rotation).
     pub(crate) keys: Keyring,
     /// Body sizes and attempt rates.
@@ -101,6 +114,75 @@ impl Unresolved {
     }
 }
 
+/// One thing wrong with the configuration: the binding to fix, the provider it turns off when it
+/// concerns one entry only, and what is wrong. What `config_error` logs and the check prints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Problem {
+    /// The binding to fix (`SESSION_KEY`, `PROVIDERS`, `CLIENT_SECRET_PAYSERA`, …).
+    pub(crate) key: String,
+    /// The provider entry it turns off; `None` when it fails every provider.
+    pub(crate) provider: Option<String>,
+    /// What is wrong and what to do, worded to follow the key.
+    pub(crate) problem: String,
+}
+
+impl Problem {
+    /// A problem that fails every provider.
+    pub(crate) fn global(key: &str, problem: impl Into<String>) -> Self {
+        Self {
+            key: key.to_owned(),
+            provider: None,
+            problem: problem.into(),
+        }
+    }
+
+    /// A problem of provider `name`'s entry only.
+    fn of_provider(key: &str, name: &str, problem: impl Into<String>) -> Self {
+        Self {
+            key: key.to_owned(),
+            provider: Some(name.to_owned()),
+            problem: problem.into(),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.key, self.problem)
+    }
+}
+
+impl From<Problem> for WorkerError {
+    fn from(p: Problem) -> Self {
+        Self::Config {
+            key: p.key,
+            problem: p.problem,
+        }
+    }
+}
+
+/// A provider turned off by its own configuration (a missing client secret, an entry that cannot
+/// be used): every call for it answers this, the other providers work.
+#[derive(Debug, Clone)]
+pub(crate) struct Disabled {
+    /// Its name in `PROVIDERS`.
+    pub(crate) name: String,
+    /// Why (at least one problem).
+    pub(crate) problems: Vec<Problem>,
+}
+
+impl Disabled {
+    /// What a call for the provider answers: `config_error`; the log names the provider and every
+    /// key to fix.
+    pub(crate) fn error(&self) -> WorkerError {
+        let detail: Vec<String> = self.problems.iter().map(Problem::to_string).collect();
+        WorkerError::ProviderMisconfigured {
+            provider: self.name.clone(),
+            detail: detail.join("; "),
+        }
+    }
+}
+
 impl Config {
     /// Reads the configuration from the Worker's bindings.
     pub(crate) fn from_env(env: &worker::Env) -> Result<Self, WorkerError> {
@@ -115,49 +197,131 @@ impl Config {
         Ok(config)
     }
 
-    /// Parses the configuration from a lookup of binding names to text.
+    /// Parses the configuration from a lookup of binding names to text: `Err` with the first
+    /// problem that fails every provider; a provider whose own entry is wrong is in
+    /// [`disabled`](Self::disabled) instead.
     pub(crate) fn parse(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, WorkerError> {
-        let auth_prefix = parse_prefix("AUTH_PREFIX", lookup("AUTH_PREFIX"), DEFAULT_PREFIX)?;
-        let api_prefix = parse_prefix("API_PREFIX", lookup("API_PREFIX"), DEFAULT_API_PREFIX)?;
-        if api_prefix == auth_prefix {
-            return Err(config_error("API_PREFIX", "must differ from AUTH_PREFIX"));
+        Self::read(&lookup).map_err(|problems| match problems.into_iter().next() {
+            Some(first) => first.into(),
+            None => no_providers().into(),
+        })
+    }
+
+    /// Every problem of the configuration at once, by the rules [`parse`](Self::parse) applies:
+    /// those that fail every provider first (in key order), then each provider's. Empty when the
+    /// Worker would serve every configured provider. (Compiled for tests only: the check command
+    /// is one, see `check.rs`.)
+    #[cfg(test)]
+    pub(crate) fn check(lookup: impl Fn(&str) -> Option<String>) -> Vec<Problem> {
+        match Self::read(&lookup) {
+            Ok(config) => config
+                .disabled
+                .into_iter()
+                .flat_map(|d| d.problems)
+                .collect(),
+            Err(problems) => problems,
         }
-        let allowed_origins = parse_origins(lookup("ALLOWED_ORIGINS"))?;
-        let session_ttl = parse_ttl(lookup("SESSION_TTL_SECONDS"))?;
-        let upstream_timeout = parse_timeout(lookup("UPSTREAM_TIMEOUT_MS"))?;
-        let keys = parse_keys(lookup("SESSION_KEY"), lookup("SESSION_KEY_PREVIOUS"))?;
-        let limits = Limits::parse(&lookup)?;
-        let providers = parse_providers(lookup("PROVIDERS"), &lookup)?;
-        for p in &providers {
-            check_provider(p, &auth_prefix)?;
+    }
+
+    /// Reads every binding, going on past a problem so that all of them are found: the
+    /// configuration, or every problem when one of them fails every provider.
+    fn read(lookup: &impl Fn(&str) -> Option<String>) -> Result<Self, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let auth_prefix = noted(
+            &mut problems,
+            parse_prefix("AUTH_PREFIX", lookup("AUTH_PREFIX"), DEFAULT_PREFIX),
+        );
+        let api_prefix = noted(
+            &mut problems,
+            parse_prefix("API_PREFIX", lookup("API_PREFIX"), DEFAULT_API_PREFIX),
+        );
+        if auth_prefix.is_some() && api_prefix == auth_prefix {
+            problems.push(config_error("API_PREFIX", "must differ from AUTH_PREFIX"));
         }
-        Ok(Self {
+        let allowed_origins = noted(&mut problems, parse_origins(lookup("ALLOWED_ORIGINS")));
+        let session_ttl = noted(&mut problems, parse_ttl(lookup("SESSION_TTL_SECONDS")));
+        let upstream_timeout = noted(&mut problems, parse_timeout(lookup("UPSTREAM_TIMEOUT_MS")));
+        let keys = noted(
+            &mut problems,
+            parse_keys(lookup("SESSION_KEY"), lookup("SESSION_KEY_PREVIOUS")),
+        );
+        let limits = Limits::parse(lookup).map_err(|p| problems.extend(p)).ok();
+        // Each entry is checked against the callback path it will have (under the default prefix
+        // when AUTH_PREFIX itself is wrong).
+        let prefix = auth_prefix.as_deref().unwrap_or(DEFAULT_PREFIX);
+        let providers = noted(
+            &mut problems,
+            parse_providers(lookup("PROVIDERS"), lookup, prefix),
+        );
+        match (
             auth_prefix,
             api_prefix,
             allowed_origins,
             session_ttl,
             upstream_timeout,
-            providers,
             keys,
             limits,
-        })
+            providers,
+        ) {
+            (
+                Some(auth_prefix),
+                Some(api_prefix),
+                Some(allowed_origins),
+                Some(session_ttl),
+                Some(upstream_timeout),
+                Some(keys),
+                Some(limits),
+                Some(providers),
+            ) if problems.is_empty() => Ok(Self {
+                auth_prefix,
+                api_prefix,
+                allowed_origins,
+                session_ttl,
+                upstream_timeout,
+                providers: providers.working,
+                disabled: providers.disabled,
+                default_provider: providers.default,
+                keys,
+                limits,
+            }),
+            (.., providers) => {
+                problems.extend(
+                    providers
+                        .into_iter()
+                        .flat_map(|p| p.disabled)
+                        .flat_map(|d| d.problems),
+                );
+                Err(problems)
+            }
+        }
     }
 
-    /// The provider named `name`, or the first one when `name` is `None`.
+    /// The provider named `name`, or the default (the first entry) when `name` is `None`.
     pub(crate) fn provider(&self, name: Option<&str>) -> Result<&Provider, WorkerError> {
-        let provider = match name {
-            None => self.providers.first().ok_or_else(no_providers)?,
-            Some(name) => self
-                .providers
-                .iter()
-                .find(|p| p.name == name)
-                .ok_or_else(|| WorkerError::UnknownProvider(name.to_owned()))?,
-        };
+        let name = name.unwrap_or(&self.default_provider);
+        if let Some(off) = self.disabled(name) {
+            return Err(off.error());
+        }
+        let provider = self
+            .providers
+            .iter()
+            .find(|p| p.name == name)
+            .ok_or_else(|| WorkerError::UnknownProvider(name.to_owned()))?;
         match &provider.unresolved {
             Some(why) => Err(why.error()),
             None => Ok(provider),
         }
     }
+
+    /// Provider `name`, when its configuration turned it off.
+    pub(crate) fn disabled(&self, name: &str) -> Option<&Disabled> {
+        self.disabled.iter().find(|d| d.name == name)
+    }
+}
+
+/// `r`'s value, or `None` with its problem noted.
+fn noted<T>(problems: &mut Vec<Problem>, r: Result<T, Problem>) -> Option<T> {
+    r.map_err(|p| problems.push(p)).ok()
 }
 
 /// The name of a provider's client-secret binding: `CLIENT_SECRET_` + the name upper-cased, with
@@ -173,18 +337,18 @@ pub(crate) fn client_secret_key(provider: &str) -> String {
     format!("CLIENT_SECRET_{suffix}")
 }
 
-fn config_error(key: &str, problem: impl Into<String>) -> WorkerError {
-    WorkerError::Config {
-        key: key.to_owned(),
-        problem: problem.into(),
-    }
+fn config_error(key: &str, problem: impl Into<String>) -> Problem {
+    Problem::global(key, problem)
 }
 
-fn no_providers() -> WorkerError {
-    config_error("PROVIDERS", "names no provider")
+fn no_providers() -> Problem {
+    config_error(
+        "PROVIDERS",
+        "names no provider (JSON object: provider name → provider config)",
+    )
 }
 
-fn parse_prefix(key: &str, value: Option<String>, default: &str) -> Result<String, WorkerError> {
+fn parse_prefix(key: &str, value: Option<String>, default: &str) -> Result<String, Problem> {
     let Some(value) = value.filter(|v| !v.trim().is_empty()) else {
         return Ok(default.to_owned());
     };
@@ -204,7 +368,7 @@ fn parse_prefix(key: &str, value: Option<String>, default: &str) -> Result<Strin
     }
 }
 
-fn parse_origins(value: Option<String>) -> Result<Vec<String>, WorkerError> {
+fn parse_origins(value: Option<String>) -> Result<Vec<String>, Problem> {
     let Some(value) = value else {
         return Ok(Vec::new());
     };
@@ -250,7 +414,7 @@ fn is_loopback(host: &str) -> bool {
     name == "localhost" || name == "::1" || name == "127.0.0.1"
 }
 
-fn parse_ttl(value: Option<String>) -> Result<u64, WorkerError> {
+fn parse_ttl(value: Option<String>) -> Result<u64, Problem> {
     let Some(value) = value.filter(|v| !v.trim().is_empty()) else {
         return Ok(DEFAULT_SESSION_TTL);
     };
@@ -263,7 +427,7 @@ fn parse_ttl(value: Option<String>) -> Result<u64, WorkerError> {
     }
 }
 
-fn parse_timeout(value: Option<String>) -> Result<Duration, WorkerError> {
+fn parse_timeout(value: Option<String>) -> Result<Duration, Problem> {
     let Some(value) = value.filter(|v| !v.trim().is_empty()) else {
         return Ok(DEFAULT_UPSTREAM_TIMEOUT);
     };
@@ -282,7 +446,7 @@ fn parse_timeout(value: Option<String>) -> Result<Duration, WorkerError> {
 
 /// The keyring: `SESSION_KEY` seals and opens; `SESSION_KEY_PREVIOUS`, while a rotation runs,
 /// only opens (see `seal`).
-fn parse_keys(current: Option<String>, previous: Option<String>) -> Result<Keyring, WorkerError> {
+fn parse_keys(current: Option<String>, previous: Option<String>) -> Result<Keyring, Problem> {
     let current = current.ok_or_else(|| {
         config_error(
             "SESSION_KEY",
@@ -299,7 +463,7 @@ fn parse_keys(current: Option<String>, previous: Option<String>) -> Result<Keyri
     Ok(Keyring::new(current, previous))
 }
 
-fn parse_key(name: &str, value: &str) -> Result<[u8; 32], WorkerError> {
+fn parse_key(name: &str, value: &str) -> Result<[u8; 32], Problem> {
     let text = value.trim();
     let bytes = oauth_edge_shared::b64::std_decode(text)
         .or_else(|| oauth_edge_shared::b64::url_decode(text.trim_end_matches('=')));
@@ -312,10 +476,22 @@ fn parse_key(name: &str, value: &str) -> Result<[u8; 32], WorkerError> {
     }
 }
 
+/// The entries of `PROVIDERS`, sorted into those that work and those their own configuration
+/// turns off.
+struct Providers {
+    working: Vec<Provider>,
+    disabled: Vec<Disabled>,
+    /// The first entry's name.
+    default: String,
+}
+
+/// Reads `PROVIDERS`. `Err` only when it cannot be read at all (missing, not a JSON object of
+/// entries, empty, a name listed twice); an entry that cannot be used turns off that provider.
 fn parse_providers(
     value: Option<String>,
     lookup: &impl Fn(&str) -> Option<String>,
-) -> Result<Vec<Provider>, WorkerError> {
+    auth_prefix: &str,
+) -> Result<Providers, Problem> {
     let text = value.ok_or_else(|| {
         config_error(
             "PROVIDERS",
@@ -325,61 +501,103 @@ fn parse_providers(
     let OrderedProviders(entries) = serde_json::from_str(&text)
         .map_err(|e| config_error("PROVIDERS", format!("is not valid: {e}")))?;
     // serde_json keeps document order (feature `preserve_order`): the first entry is the default.
-    let resolved = providers_from_json(serde_json::Value::Object(entries.into_iter().collect()))
-        .map_err(|e| config_error("PROVIDERS", format!("is not usable: {}", e.0)))?;
-    resolved
-        .into_iter()
-        .map(|(name, config)| {
-            let key = client_secret_key(&name);
-            let secret = match (lookup(&key), config.client_auth) {
-                (Some(s), _) if !s.is_empty() => ClientSecret::new(s),
-                (_, ClientAuth::None) => ClientSecret::new(String::new()),
-                _ => {
-                    return Err(config_error(
-                        &key,
-                        format!("is not set (the client secret for provider `{name}`)"),
-                    ))
-                }
-            };
-            Ok(Provider {
-                name,
-                config,
-                client_secret: secret,
-                unresolved: None,
-            })
-        })
-        .collect()
+    let default = entries
+        .first()
+        .map(|(name, _)| name.clone())
+        .ok_or_else(no_providers)?;
+    let mut providers = Providers {
+        working: Vec::new(),
+        disabled: Vec::new(),
+        default,
+    };
+    for (name, entry) in entries {
+        match provider_entry(&name, entry, lookup, auth_prefix) {
+            Ok(p) => providers.working.push(p),
+            Err(problems) => providers.disabled.push(Disabled { name, problems }),
+        }
+    }
+    Ok(providers)
 }
 
-/// Checks what the routes rely on but the provider entry alone cannot say: the API proxy's
-/// methods are ones it can send, and a provider that delivers tokens in the redirect sends them
-/// to this Worker's callback (`<origin><AUTH_PREFIX>/callback/<name>`).
-fn check_provider(p: &Provider, auth_prefix: &str) -> Result<(), WorkerError> {
-    let problem = |what: String| config_error("PROVIDERS", format!("entry `{}` {what}", p.name));
+/// One entry of `PROVIDERS` (its profile applied) with its client secret, or every problem that
+/// turns it off.
+fn provider_entry(
+    name: &str,
+    entry: serde_json::Value,
+    lookup: &impl Fn(&str) -> Option<String>,
+    auth_prefix: &str,
+) -> Result<Provider, Vec<Problem>> {
+    let config = provider_from_json(entry).map_err(|e| {
+        vec![Problem::of_provider(
+            "PROVIDERS",
+            name,
+            format!("entry `{name}` is not usable: {}", e.0),
+        )]
+    })?;
+    let mut problems = Vec::new();
+    let key = client_secret_key(name);
+    let client_secret = match (lookup(&key), config.client_auth) {
+        (Some(s), _) if !s.is_empty() => ClientSecret::new(s),
+        (_, ClientAuth::None) => ClientSecret::new(String::new()),
+        _ => {
+            problems.push(Problem::of_provider(
+                &key,
+                name,
+                format!("is not set (the client secret for provider `{name}`; deployed: `wrangler secret put {key}`, locally: .dev.vars)"),
+            ));
+            ClientSecret::new(String::new())
+        }
+    };
+    problems.extend(check_provider(name, &config, auth_prefix));
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(Provider {
+        name: name.to_owned(),
+        config,
+        client_secret,
+        unresolved: None,
+    })
+}
+
+/// Checks what the routes rely on but the provider entry alone cannot say: the redirect URI is an
+/// absolute URL, and a provider that delivers tokens in the redirect sends them to this Worker's
+/// callback (`<origin><AUTH_PREFIX>/callback/<name>`) and can confirm them. (That the API proxy's
+/// methods are ones it can send is the entry's type: `provider_from_json` refuses others.)
+fn check_provider(name: &str, config: &ProviderConfig, auth_prefix: &str) -> Vec<Problem> {
+    let problem =
+        |what: String| Problem::of_provider("PROVIDERS", name, format!("entry `{name}` {what}"));
+    let mut problems = Vec::new();
+    if !(config.redirect_uri.starts_with("https://") || config.redirect_uri.starts_with("http://"))
+    {
+        problems.push(problem(format!(
+            "has redirect_uri `{}`: it must be an absolute http(s) URL, the one registered at the provider",
+            config.redirect_uri
+        )));
+    }
     if let Delivery::RedirectTokens {
         user_id, verify, ..
-    } = &p.config.dialect.delivery
+    } = &config.dialect.delivery
     {
-        let expected = format!("{auth_prefix}/callback/{}", p.name);
-        if url_path(&p.config.redirect_uri) != Some(expected.as_str()) {
-            return Err(problem(format!(
+        let expected = format!("{auth_prefix}/callback/{name}");
+        if url_path(&config.redirect_uri) != Some(expected.as_str()) {
+            problems.push(problem(format!(
                 "receives tokens in the redirect, so its redirect_uri must be <origin>{expected}"
             )));
         }
         // Confirming by refresh proves the claimed user id only if the refresh sends it.
-        let sends_user_id = p
-            .config
+        let sends_user_id = config
             .dialect
             .refresh_params_from_user
             .iter()
             .any(|(_, fields)| fields.iter().any(|f| f == user_id));
         if *verify == TokenCheck::Refresh && !sends_user_id {
-            return Err(problem(format!(
+            problems.push(problem(format!(
                 "confirms redirect tokens by refresh, so its refresh_params_from_user must send `{user_id}`"
             )));
         }
     }
-    Ok(())
+    problems
 }
 
 /// The path of an absolute URL (`None` without one).
@@ -540,17 +758,13 @@ mod tests {
         };
         assert_eq!(without("SESSION_KEY"), "SESSION_KEY");
         assert_eq!(without("PROVIDERS"), "PROVIDERS");
-        assert_eq!(without("CLIENT_SECRET_ZETA"), "CLIENT_SECRET_ZETA");
         assert_eq!(with("SESSION_KEY", "c2hvcnQ="), "SESSION_KEY");
         assert_eq!(with("PROVIDERS", "{}"), "PROVIDERS");
-        assert_eq!(with("PROVIDERS", r#"{"x": {"client_id": 1}}"#), "PROVIDERS");
         assert_eq!(with("AUTH_PREFIX", "auth"), "AUTH_PREFIX");
         assert_eq!(with("API_PREFIX", "api"), "API_PREFIX");
         assert_eq!(with("API_PREFIX", "/auth"), "API_PREFIX");
-        assert_eq!(
-            with("PROVIDERS", r#"{"a": {"profile": "nope"}}"#),
-            "PROVIDERS"
-        );
+        assert_eq!(with("PROVIDERS", "[]"), "PROVIDERS");
+        assert_eq!(with("PROVIDERS", "{not json"), "PROVIDERS");
         assert_eq!(with("ALLOWED_ORIGINS", "*"), "ALLOWED_ORIGINS");
         assert_eq!(
             with("ALLOWED_ORIGINS", "https://a.example/path"),
@@ -629,7 +843,7 @@ mod tests {
         // The first step of a rotation sets the previous key to the current one: accepted.
         assert!(parse_keys(Some(new.clone()), Some(new)).is_ok());
         let bad = parse_keys(Some(old), Some("short".into())).unwrap_err();
-        assert_eq!(config_key(bad), "SESSION_KEY_PREVIOUS");
+        assert_eq!(bad.key, "SESSION_KEY_PREVIOUS");
     }
 
     #[test]
@@ -646,6 +860,17 @@ mod tests {
             ("CLIENT_SECRET_PX", "s"),
             ("CLIENT_SECRET_PAY", "s"),
         ]))
+    }
+
+    /// The problems of a configuration with these providers (and every other key right), as
+    /// `key problem` lines.
+    fn provider_problems(providers: serde_json::Value) -> Vec<String> {
+        let c = parse_providers_json(providers).unwrap();
+        c.disabled
+            .iter()
+            .flat_map(|d| &d.problems)
+            .map(Problem::to_string)
+            .collect()
     }
 
     #[test]
@@ -704,17 +929,15 @@ mod tests {
                 "authorization_endpoint": "https://sso/login", "token_endpoint": "https://sso/token",
                 "client_id": "c", "redirect_uri": redirect_uri}})
         };
-        assert!(parse_providers_json(entry("https://app.example/auth/callback/sso")).is_ok());
+        assert!(provider_problems(entry("https://app.example/auth/callback/sso")).is_empty());
         for bad in [
             "https://app.example/callback",
             "https://app.example/auth/callback/other",
             "https://app.example",
         ] {
-            let err = parse_providers_json(entry(bad)).err().unwrap();
-            assert!(
-                err.log_detail().unwrap().contains("/auth/callback/sso"),
-                "{bad}"
-            );
+            let problems = provider_problems(entry(bad));
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            assert!(problems[0].contains("/auth/callback/sso"), "{bad}");
         }
     }
 
@@ -727,13 +950,11 @@ mod tests {
                 "dialect": {"refresh_params_from_user": params}}})
         };
         assert!(
-            parse_providers_json(entry(serde_json::json!([["username", ["user_id"]]]))).is_ok()
+            provider_problems(entry(serde_json::json!([["username", ["user_id"]]]))).is_empty()
         );
         // (Lists merge over the profile's by name: this replaces the profile's `username` entry.)
-        let err = parse_providers_json(entry(serde_json::json!([["username", ["login"]]])))
-            .err()
-            .unwrap();
-        assert!(err.log_detail().unwrap().contains("user_id"));
+        let problems = provider_problems(entry(serde_json::json!([["username", ["login"]]])));
+        assert!(problems[0].contains("user_id"), "{problems:?}");
     }
 
     #[test]
@@ -748,12 +969,144 @@ mod tests {
             c.providers[0].config.api.as_ref().unwrap().methods,
             [Method::Get, Method::Put]
         );
-        let err = parse_providers_json(entry(serde_json::json!(["get"])))
-            .err()
-            .unwrap();
-        let detail = err.log_detail().unwrap();
-        assert!(detail.contains("`get`"), "{detail}");
-        assert!(parse_providers_json(entry(serde_json::json!(["TRACE"]))).is_err());
+        let problems = provider_problems(entry(serde_json::json!(["get"])));
+        assert!(problems[0].contains("`get`"), "{problems:?}");
+        assert_eq!(
+            provider_problems(entry(serde_json::json!(["TRACE"]))).len(),
+            1
+        );
+    }
+
+    /// Issue 10: a mistake in one provider's entry turns off that provider only.
+    #[test]
+    fn a_broken_provider_is_turned_off_alone() {
+        let p = serde_json::json!({
+            "zeta": {"authorization_endpoint": "https://z/a", "token_endpoint": "https://z/t",
+                     "client_id": "z", "redirect_uri": "https://app/cb"},
+            "alpha": {"authorization_endpoint": "https://a/a", "token_endpoint": "https://a/t",
+                      "client_id": "a", "redirect_uri": "https://app/cb", "client_auth": "none"},
+            "badurl": {"authorization_endpoint": "a.example/authorize", "token_endpoint": "https://b/t",
+                       "client_id": "b", "redirect_uri": "https://app/cb", "client_auth": "none"},
+            "typo": {"profile": "paysra", "client_id": "c", "redirect_uri": "https://app/cb"},
+            "notobject": 7
+        })
+        .to_string();
+        // No CLIENT_SECRET_ZETA: the default provider is off, and says so.
+        let c = parse(&env(&[("PROVIDERS", &p), ("SESSION_KEY", KEY)])).unwrap();
+        let working: Vec<&str> = c.providers.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(working, ["alpha"]);
+        assert_eq!(c.provider(Some("alpha")).unwrap().config.client_id, "a");
+        for (name, key, says) in [
+            ("zeta", "CLIENT_SECRET_ZETA", "is not set"),
+            (
+                "badurl",
+                "PROVIDERS",
+                "`authorization_endpoint` must be an absolute",
+            ),
+            ("typo", "PROVIDERS", "unknown profile `paysra`"),
+            ("notobject", "PROVIDERS", "must be a JSON object"),
+        ] {
+            let err = c.provider(Some(name)).err().unwrap();
+            assert_eq!((err.code(), err.status()), ("config_error", 500), "{name}");
+            let detail = err.log_detail().unwrap();
+            assert!(detail.contains(&format!("`{name}`")), "{detail}");
+            assert!(detail.contains(key) && detail.contains(says), "{detail}");
+        }
+        // The default is the first entry, even turned off (not silently another provider).
+        let err = c.provider(None).err().unwrap();
+        assert!(err.log_detail().unwrap().contains("CLIENT_SECRET_ZETA"));
+        assert!(matches!(
+            c.provider(Some("nope")),
+            Err(WorkerError::UnknownProvider(_))
+        ));
+        // With its secret, zeta works again.
+        let c = parse(&env(&[
+            ("PROVIDERS", &p),
+            ("SESSION_KEY", KEY),
+            ("CLIENT_SECRET_ZETA", "s"),
+        ]))
+        .unwrap();
+        assert_eq!(c.provider(None).unwrap().name, "zeta");
+    }
+
+    #[test]
+    fn mistakes_every_provider_shares_still_fail_everything() {
+        let p = providers_json();
+        for (key, value) in [
+            ("SESSION_KEY", "c2hvcnQ="),
+            ("PROVIDERS", "{}"),
+            ("PROVIDERS", r#"{"a": 1, "a": 2}"#),
+            ("AUTH_PREFIX", "auth"),
+        ] {
+            let mut m = env(&[("PROVIDERS", &p), ("SESSION_KEY", KEY)]);
+            m.insert(key.to_owned(), value.to_owned());
+            assert_eq!(config_key(parse(&m).err().unwrap()), key, "{key}={value}");
+        }
+    }
+
+    /// Issue 10: the check lists every problem at once, each with its key and provider.
+    #[test]
+    fn the_check_lists_every_problem_at_once() {
+        let p = serde_json::json!({
+            "zeta": {"authorization_endpoint": "https://z/a", "token_endpoint": "https://z/t",
+                     "client_id": "z", "redirect_uri": "https://app/cb"},
+            "sso": {"profile": "plain-sso", "authorization_endpoint": "https://sso/login",
+                    "token_endpoint": "https://sso/token", "client_id": "c",
+                    "redirect_uri": "app/callback"}
+        })
+        .to_string();
+        let problems = Config::check(|k| {
+            env(&[
+                ("PROVIDERS", &p),
+                ("SESSION_KEY", "c2hvcnQ="),
+                ("SESSION_TTL_SECONDS", "10"),
+                ("RATE_LIMITS", "{"),
+                ("AUTH_BODY_LIMIT_BYTES", "1"),
+            ])
+            .get(k)
+            .cloned()
+        });
+        let listed: Vec<(&str, Option<&str>)> = problems
+            .iter()
+            .map(|p| (p.key.as_str(), p.provider.as_deref()))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                ("SESSION_TTL_SECONDS", None),
+                ("SESSION_KEY", None),
+                ("AUTH_BODY_LIMIT_BYTES", None),
+                ("RATE_LIMITS", None),
+                ("CLIENT_SECRET_ZETA", Some("zeta")),
+                ("PROVIDERS", Some("sso")),
+                ("PROVIDERS", Some("sso")),
+            ]
+        );
+        assert!(problems[5].problem.contains("absolute"), "{}", problems[5]);
+        assert!(
+            problems[6].problem.contains("/auth/callback/sso"),
+            "{}",
+            problems[6]
+        );
+        // What parse answers is the first of them.
+        let first = Config::parse(|k| {
+            env(&[("PROVIDERS", &p), ("SESSION_KEY", "c2hvcnQ=")])
+                .get(k)
+                .cloned()
+        })
+        .err()
+        .unwrap();
+        assert_eq!(config_key(first), "SESSION_KEY");
+        // A good configuration has none.
+        let good = providers_json();
+        assert!(Config::check(|k| env(&[
+            ("PROVIDERS", &good),
+            ("SESSION_KEY", KEY),
+            ("CLIENT_SECRET_ZETA", "s")
+        ])
+        .get(k)
+        .cloned())
+        .is_empty());
     }
 
     #[test]

@@ -30,6 +30,10 @@ pub(crate) async fn handle<E: Effects>(
     call: &Call<'_, E>,
     name: &str,
 ) -> Result<Reply, WorkerError> {
+    // A provider its configuration turned off answers `500 config_error`: its server retries.
+    if let Some(off) = call.config.disabled(name) {
+        return Err(off.error());
+    }
     let provider = call
         .config
         .providers

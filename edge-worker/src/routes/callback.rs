@@ -32,11 +32,20 @@ use crate::reply::Reply;
 use crate::transaction;
 
 /// Handles the navigation to the callback of provider `name`. Only providers that deliver tokens
-/// in the redirect have one (`404` otherwise); past that, the answer is always a redirect.
+/// in the redirect have one (`404` otherwise); past that, the answer is always a redirect (with
+/// `config_error` for a provider its configuration turned off).
 pub(crate) async fn handle<E: Effects>(
     call: &Call<'_, E>,
     name: &str,
 ) -> Result<Reply, WorkerError> {
+    if let Some(off) = call.config.disabled(name) {
+        let e = off.error();
+        call.fx.warn(&format!(
+            "callback for `{name}`: {}",
+            e.log_detail().unwrap_or_default()
+        ));
+        return Ok(e.into_redirect());
+    }
     let provider = call
         .config
         .providers
