@@ -65,9 +65,9 @@ pub enum CallbackError {
     /// Neither `code` nor `error` is present: this is not an authorization response.
     NotACallback,
     /// A parameter appears more than once.
-    DuplicateParameter(String),
+    DuplicateParameter(&'static str),
     /// A parameter is present but empty.
-    EmptyParameter(String),
+    EmptyParameter(&'static str),
 }
 
 impl CallbackError {
@@ -89,38 +89,43 @@ pub fn is_callback(query: &str) -> bool {
 
 /// Parses the query (or fragment) of the redirect URI.
 pub fn parse_callback(query: &str) -> Result<Callback, CallbackError> {
-    let mut found: [Option<String>; 6] = Default::default();
-    for (name, value) in form::parse(query) {
-        // Any parameter twice is malformed, known or not.
-        if let Some(i) = KNOWN.iter().position(|k| *k == name) {
-            if found[i].replace(value).is_some() {
-                return Err(CallbackError::DuplicateParameter(name));
+    let mut pairs = form::parse(query);
+    // Where each known parameter is in `pairs`: the values are moved out only at the end, so a
+    // refusal drops one vector (a smaller browser wasm than six owned options, issue 9).
+    let mut at: [Option<usize>; 6] = [None; 6];
+    for (n, (name, _)) in pairs.iter().enumerate() {
+        if let Some(i) = KNOWN.iter().position(|k| k == name) {
+            if at[i].replace(n).is_some() {
+                return Err(CallbackError::DuplicateParameter(KNOWN[i]));
             }
         }
     }
-    let [code, state, iss, error, error_description, error_uri] = found;
-    for (name, value) in [("state", &state), ("iss", &iss)] {
-        if value.as_deref() == Some("") {
-            return Err(CallbackError::EmptyParameter(name.into()));
+    let is_empty = |i: usize| at[i].map(|n| pairs[n].1.is_empty());
+    // state, iss: absent is fine (the caller decides), empty is malformed.
+    for i in [1, 2] {
+        if is_empty(i) == Some(true) {
+            return Err(CallbackError::EmptyParameter(KNOWN[i]));
         }
     }
+    let (code, error) = (is_empty(0), is_empty(3));
+    let mut take = |i: usize| at[i].map(|n| core::mem::take(&mut pairs[n].1));
     match (code, error) {
-        (_, Some(error)) if !error.is_empty() => Ok(Callback::Error {
+        (_, Some(false)) => Ok(Callback::Error {
             error: ProviderError {
-                error: ErrorCode::from(error),
-                error_description,
-                error_uri,
+                error: ErrorCode::from(take(3).unwrap_or_default()),
+                error_description: take(4),
+                error_uri: take(5),
             },
-            state,
-            iss,
+            state: take(1),
+            iss: take(2),
         }),
-        (Some(code), _) if !code.is_empty() => Ok(Callback::Code {
-            code: AuthorizationCode::new(code),
-            state,
-            iss,
+        (Some(false), _) => Ok(Callback::Code {
+            code: AuthorizationCode::new(take(0).unwrap_or_default()),
+            state: take(1),
+            iss: take(2),
         }),
-        (Some(_), _) => Err(CallbackError::EmptyParameter("code".into())),
-        (None, Some(_)) => Err(CallbackError::EmptyParameter("error".into())),
+        (Some(true), _) => Err(CallbackError::EmptyParameter("code")),
+        (None, Some(true)) => Err(CallbackError::EmptyParameter("error")),
         (None, None) => Err(CallbackError::NotACallback),
     }
 }
@@ -213,7 +218,7 @@ mod tests {
         };
         assert_eq!(
             parse_callback(&q),
-            Err(CallbackError::DuplicateParameter("code".into()))
+            Err(CallbackError::DuplicateParameter("code"))
         );
     }
 
@@ -295,11 +300,11 @@ mod tests {
     fn duplicates_are_rejected() {
         assert_eq!(
             parse_callback("code=a&code=b&state=s"),
-            Err(CallbackError::DuplicateParameter("code".into()))
+            Err(CallbackError::DuplicateParameter("code"))
         );
         assert_eq!(
             parse_callback("code=a&state=s&state=t"),
-            Err(CallbackError::DuplicateParameter("state".into()))
+            Err(CallbackError::DuplicateParameter("state"))
         );
         assert_eq!(
             parse_callback("code=a&state=s&iss=x&iss=y")
@@ -317,11 +322,11 @@ mod tests {
         assert!(is_callback("?code=x"));
         assert_eq!(
             parse_callback("code=&state=s"),
-            Err(CallbackError::EmptyParameter("code".into()))
+            Err(CallbackError::EmptyParameter("code"))
         );
         assert_eq!(
             parse_callback("code=c&state="),
-            Err(CallbackError::EmptyParameter("state".into()))
+            Err(CallbackError::EmptyParameter("state"))
         );
         // A missing state is reported as None: the caller turns it into `state_missing`.
         assert_eq!(parse_callback("code=c").unwrap().state(), None);
