@@ -109,33 +109,15 @@ find "$PKG" -name '*.js' -print0 | while IFS= read -r -d '' f; do
   mv "$f.min" "$f"
 done
 
+# The package's metadata is client-wasm/package.json (exports, files: scripts/check-package.sh
+# checks them on the packed tarball); its version must be the workspace's (Cargo.toml).
 VERSION="$(sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -n1)"
-cat > "$PKG/package.json" <<JSON
-{
-  "name": "oauth-edge",
-  "version": "$VERSION",
-  "description": "OAuth 2.0 login for single-page apps, through a Cloudflare Worker that keeps the client secret and refresh tokens.",
-  "license": "MIT OR Apache-2.0",
-  "type": "module",
-  "main": "./index.js",
-  "module": "./index.js",
-  "types": "./index.d.ts",
-  "exports": {
-    ".": {
-      "types": "./index.d.ts",
-      "import": "./index.js"
-    },
-    "./web": {
-      "types": "./web/index.d.ts",
-      "import": "./web/index.js"
-    },
-    "./web/core/oauth_edge_bg.wasm": "./web/core/oauth_edge_bg.wasm",
-    "./package.json": "./package.json"
-  },
-  "files": ["index.js", "index.d.ts", "client.js", "client.d.ts", "core/", "web/", "README.md"],
-  "sideEffects": ["./index.js", "./web/index.js", "./core/oauth_edge.js", "./web/core/oauth_edge.js"]
-}
-JSON
+PKG_VERSION="$(node -p 'require(process.argv[1]).version' "$ROOT/client-wasm/package.json")"
+if [ "$PKG_VERSION" != "$VERSION" ]; then
+  echo "build-client: client-wasm/package.json has version $PKG_VERSION, Cargo.toml $VERSION: make them equal" >&2
+  exit 1
+fi
+cp "$ROOT/client-wasm/package.json" "$PKG/package.json"
 cp "$ROOT/client-wasm/README.md" "$PKG/README.md"
 
 rm -rf "$VENDOR"

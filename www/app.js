@@ -9,7 +9,9 @@ import init, { OAuthClient } from "oauth-edge";
 const $ = (id) => document.getElementById(id);
 
 await init();
-const client = new OAuthClient({ worker: "/auth" });
+/** Seconds before expiry at which the client renews the token (its default, said out loud). */
+const LEEWAY = 60;
+const client = new OAuthClient({ worker: "/auth", refreshLeewaySeconds: LEEWAY });
 
 // ---- configuration ---------------------------------------------------------------------------
 
@@ -24,11 +26,12 @@ async function demoConfig() {
   } catch {
     // no configuration: the default provider only
   }
-  const apiUrl = (meta && meta.content) || c.api_url || c.apiUrl || null;
+  const apiUrl = meta?.content || c.api_url || c.apiUrl || null;
   const providers = Array.isArray(c.providers) && c.providers.length
     ? c.providers
     : [{ name: "", label: "Default provider", flows: ["redirect"], api: apiUrl }];
-  return (config = { providers });
+  config = { providers };
+  return config;
 }
 
 /** The entry of the provider the session is with (or the picked one, logged out). */
@@ -48,17 +51,20 @@ const DEMO_WORDS = {
 
 function showError(err) {
   const el = $("error");
-  const code = (err && err.code) || "unexpected_error";
+  const code = err?.code || "unexpected_error";
   el.dataset.code = code;
-  el.replaceChildren(document.createTextNode(String(DEMO_WORDS[code] || (err && err.message) || err)));
-  if (err && err.errorDescription) {
+  el.replaceChildren(document.createTextNode(String(DEMO_WORDS[code] || err?.message || err)));
+  if (err?.errorDescription) {
     el.append(document.createTextNode(` The provider said: “${err.errorDescription}”.`));
-  } else if (err && err.error && err.error !== code) {
+  } else if (err?.error && err.error !== code) {
     el.append(document.createTextNode(` The provider said: “${err.error}”.`));
   }
+  // The stable code, small: what to search the docs for or switch on in code.
   const c = document.createElement("code");
   c.textContent = ` (${code})`;
-  el.append(c);
+  const small = document.createElement("small");
+  small.append(c);
+  el.append(small);
   el.hidden = false;
 }
 
@@ -84,30 +90,69 @@ function describeUser(user) {
   return (name && id && name !== id ? `${name} (${id})` : name || id) + card;
 }
 
+/** `4 min 05 s`, `45 s`, `1 h 02 min`. */
+function duration(seconds) {
+  const s = Math.max(0, Math.round(seconds));
+  const two = (n) => String(n).padStart(2, "0");
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${two(s % 60)} s`;
+  return `${Math.floor(s / 3600)} h ${two(Math.floor(s / 60) % 60)} min`;
+}
+const clock = (unix) =>
+  new Date(unix * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+
+// When the page first saw the current token: its lifetime counts from there, as the client's does.
+let seen = { expiresAt: null, at: 0 };
+
+/** The live countdown, and when the client will renew the token: it renews on the first use
+ * (`client.fetch`, `getToken`) after `expiresAt - min(leeway, lifetime / 4)`. */
 function tick() {
   const el = $("expires-in");
+  const renew = $("refresh-at");
+  const bar = $("lifetime-bar");
   const at = client.expiresAt;
+  const now = Date.now() / 1000;
   if (at == null) {
     el.dataset.expiresAt = "";
     el.textContent = client.loggedIn ? "no expiry given" : "";
+    $("expires-clock").textContent = "";
+    renew.dataset.refreshAt = "";
+    renew.textContent = client.loggedIn ? "only when you click Refresh (no expiry to renew ahead of)" : "";
+    bar.style.width = "0";
     return;
   }
+  if (seen.expiresAt !== at) seen = { expiresAt: at, at: now };
+  const lifetime = Math.max(0, at - seen.at);
+  const refreshAt = at - Math.min(LEEWAY, lifetime / 4);
+  const left = at - now;
   el.dataset.expiresAt = String(at);
-  el.textContent = `${Math.max(0, Math.round(at - Date.now() / 1000))} s`;
+  el.textContent = left > 0 ? duration(left) : "expired";
+  el.classList.toggle("soon", now >= refreshAt);
+  $("expires-clock").textContent = `(at ${clock(at)})`;
+  renew.dataset.refreshAt = String(Math.round(refreshAt));
+  renew.textContent =
+    now < refreshAt
+      ? `on the first API call after ${clock(refreshAt)} (in ${duration(refreshAt - now)})`
+      : "on the next API call (the token is within its renewal window)";
+  bar.style.width = `${lifetime > 0 ? Math.min(100, Math.max(0, (left / lifetime) * 100)) : 0}%`;
+  bar.classList.toggle("soon", now >= refreshAt);
 }
 
 /** Shows the pickers and forms the picked provider has. */
 function renderPicker() {
   const entry = picked();
-  const flows = (entry && entry.flows) || ["redirect"];
-  const variants = (entry && entry.variants) || [];
+  const flows = entry?.flows || ["redirect"];
+  const variants = entry?.variants || [];
+  // The language picker only for a provider with variants; the provider picker only with a choice.
   $("variant-picker").hidden = variants.length === 0;
+  $("provider-choice").hidden = !config || config.providers.length < 2;
+  $("provider-picker").hidden = $("provider-choice").hidden && $("variant-picker").hidden;
   $("variant").replaceChildren(...variants.map((v) => new Option(v.label, v.name)));
   $("login").hidden = !flows.includes("redirect");
   $("password-form").hidden = !flows.includes("password");
   $("register-form").hidden = !flows.includes("register");
   const words = { redirect: "sign-in page", password: "password login", register: "registration" };
-  $("provider-flows").textContent = entry && entry.label
+  $("provider-flows").textContent = entry?.label
     ? `${entry.label}: ${flows.map((f) => words[f] || f).join(", ")}.`
     : "";
 }
@@ -121,15 +166,15 @@ function render() {
   $("logged-out-view").hidden = loggedIn;
   const entry = loggedIn ? sessionEntry() : null;
   $("session-provider").dataset.provider = loggedIn ? client.provider || "" : "";
-  $("session-provider").textContent = loggedIn && entry && entry.label ? `with ${entry.label}` : "";
-  $("provider-label").textContent = (entry && entry.label) || client.provider || "";
+  $("session-provider").textContent = loggedIn && entry?.label ? `with ${entry.label}` : "";
+  $("provider-label").textContent = entry?.label || client.provider || "";
   $("user").textContent = describeUser(client.user);
   $("scopes").textContent = client.scope || "";
-  $("api-target").textContent = entry && entry.api
+  $("api-target").textContent = entry?.api
     ? `${entry.api}${entry.api.startsWith("/api/") ? " (through the Worker's proxy: the token stays there)" : ""}`
     : "none";
-  $("call-app-api").hidden = !(entry && entry.app_api);
-  $("call-app-api").textContent = (entry && entry.app_api_label) || "Call app API";
+  $("call-app-api").hidden = !entry?.app_api;
+  $("call-app-api").textContent = entry?.app_api_label || "Call app API";
   if (!loggedIn) $("api-result").textContent = "";
   tick();
 }
@@ -140,7 +185,8 @@ setInterval(tick, 1000);
 
 client.addEventListener("tokenRefreshed", render);
 client.addEventListener("logout", render);
-client.addEventListener("sessionEnded", (err) => {
+// Each event is a CustomEvent; its `detail` is the payload (here the OAuthError).
+client.addEventListener("sessionEnded", ({ detail: err }) => {
   $("status").dataset.ended = err.code;
   showError(err);
   render();
@@ -218,7 +264,7 @@ action("call-api", async () => {
   $("api-result").textContent = "…";
   await demoConfig();
   const entry = sessionEntry();
-  if (!entry || !entry.api) throw Object.assign(new Error(DEMO_WORDS.no_api), { code: "no_api" });
+  if (!entry?.api) throw Object.assign(new Error(DEMO_WORDS.no_api), { code: "no_api" });
   // A URL under the Worker's /api/ proxy is sent there by the library (no token in the page).
   await showAnswer(await client.fetch(entry.api));
 });
@@ -232,7 +278,6 @@ action("call-app-api", async () => {
 
 await demoConfig();
 $("provider").replaceChildren(...config.providers.map((p) => new Option(p.label || p.name, p.name)));
-$("provider-picker").hidden = config.providers.length < 2;
 $("provider").addEventListener("change", () => {
   clearError();
   notice("");

@@ -144,13 +144,13 @@ export declare class OAuthError extends Error {
   readonly cause?: unknown;
 }
 
-/** Event names and the detail each listener receives. */
+/** Event names and the `detail` of the `CustomEvent` each listener receives. */
 export interface OAuthClientEventMap {
   /** `handleCallback()` or `loginWithPassword()` completed a login. */
   login: TokenInfo;
   /** A refresh gave a new access token. */
   tokenRefreshed: TokenInfo;
-  /** The Worker said the session is gone (`session_ended` / `no_session`) during a refresh; the client is logged out. */
+  /** The Worker said the session is gone (`session_ended` / `no_session`) during a refresh or an `apiFetch`; the client is logged out. */
   sessionEnded: OAuthError;
   /** `logout()` ran. */
   logout: undefined;
@@ -160,8 +160,17 @@ export interface OAuthClientEventMap {
 
 export type OAuthEventType = keyof OAuthClientEventMap;
 
-/** OAuth 2.0 login for a single-page app through the oauth-edge Worker, which holds the client secret and the refresh token. */
-export declare class OAuthClient {
+/** What a listener of `type` receives: a `CustomEvent` whose `detail` is the payload. */
+export type OAuthClientEvent<K extends OAuthEventType = OAuthEventType> = CustomEvent<OAuthClientEventMap[K]> & { readonly type: K };
+
+/** A listener of `type`: a function or an object with `handleEvent`, as for any `EventTarget`. */
+export type OAuthClientListener<K extends OAuthEventType> =
+  | ((this: OAuthClient, ev: OAuthClientEvent<K>) => void)
+  | { handleEvent(ev: OAuthClientEvent<K>): void };
+
+/** OAuth 2.0 login for a single-page app through the oauth-edge Worker, which holds the client secret and the refresh token.
+ * An `EventTarget`: its events (`OAuthClientEventMap`) are `CustomEvent`s whose `detail` is the payload. */
+export declare class OAuthClient extends EventTarget {
   /** Throws an `OAuthError` (`invalid_options`) for unusable options. */
   constructor(options: OAuthClientOptions);
   /** Starts a login: PKCE verifier and state in this tab, the authorization URL from the Worker, then navigates to the provider.
@@ -177,7 +186,8 @@ export declare class OAuthClient {
   /** Finishes a login on the redirect page: scrubs the address bar, checks `state` and `iss`, redeems the code through the Worker.
    * On the Worker's failure redirect (`?oauth_edge_error=<code>`) scrubs it and rejects with that code. */
   handleCallback(): Promise<CallbackResult>;
-  /** Asks the Worker who is logged in (after a reload): the user (`{}` when the provider describes none), or `null`.
+  /** Asks the Worker who is logged in (after a reload): the user (`{}` when the provider describes none), or `null`
+   * (the Worker's `204`: a normal answer, no error in the console; also for `no_session` / `session_ended`).
    * The Worker may refresh here, so it waits for the same Web Lock as a refresh (never two refreshes at once from one browser's tabs).
    * On the Worker's failure redirect, scrubs it, asks for the session all the same, then rejects with that code. */
   restore(): Promise<User | null>;
@@ -207,9 +217,13 @@ export declare class OAuthClient {
   readonly expiresAt: number | null;
   /** The Worker's name of the provider the session is with, or `null`. */
   readonly provider: string | null;
-  addEventListener<K extends OAuthEventType>(type: K, listener: (detail: OAuthClientEventMap[K]) => void): void;
-  removeEventListener<K extends OAuthEventType>(type: K, listener: (detail: OAuthClientEventMap[K]) => void): void;
+  /** `EventTarget.addEventListener` (`once`, `signal`, `capture` as usual): `ev.detail` is the payload.
+   * A listener that throws is reported by the browser (`window` `error` event, the console) and the others still run.
+   * Throws an `OAuthError` (`unknown_event`) for a name that is no event of the client: a typo would otherwise listen to nothing. */
+  addEventListener<K extends OAuthEventType>(type: K, listener: OAuthClientListener<K> | null, options?: boolean | AddEventListenerOptions): void;
+  /** `EventTarget.removeEventListener`. */
+  removeEventListener<K extends OAuthEventType>(type: K, listener: OAuthClientListener<K> | null, options?: boolean | EventListenerOptions): void;
 }
 
 /** @internal Wires in the wasm core (done by the package entry). */
-export declare function useCore(core: unknown): void;
+export declare function useCore(core: typeof import("./core/oauth_edge.js")): void;

@@ -1,13 +1,28 @@
+// @ts-check
 // oauth-edge: the browser shell around the wasm protocol core (src/, oauth-edge-shared).
 //
 // This file does the I/O only: fetch to the Worker (docs/worker-api.md), sessionStorage, the
-// address bar, Web Locks, promises and listeners. PKCE, state, parsing and checking the redirect,
+// address bar, Web Locks, promises and events. PKCE, state, parsing and checking the redirect,
 // the return path and the words of every error come from the core.
+//
+// Types: `// @ts-check` against the declarations beside it (client.d.ts, imported as "./client",
+// which resolves to them) and the core's (wasm-bindgen's core/oauth_edge.d.ts); checked by
+// scripts/check-package.sh (tsc -p client-wasm/types). Comments cost nothing: the package's copy is minified.
+
+/** @typedef {import("./client").ClientErrorCode} ClientErrorCode */
+/** @typedef {import("./client").OAuthErrorCode} OAuthErrorCode */
+/** @typedef {import("./client").OAuthEventType} OAuthEventType */
+/** @typedef {import("./client").TokenInfo} TokenInfo */
+/** @typedef {import("./client").User} User */
+/** @typedef {{status?: number, error?: string | null, errorDescription?: string | null, errorUri?: string | null, check?: string, cause?: unknown}} ErrorFields */
+/** @typedef {import("./client").OAuthClient} OAuthClientApi */
+/** @typedef {{raw: any, at: number, accessToken: string | null, expiresAt: number | null, scope: string | null, user: User | null}} View */
 
 /** @type {typeof import("./core/oauth_edge.js")} */
 let core;
 
-/** Wires in the wasm core (the package entry does this; tests pass their own). */
+/** Wires in the wasm core (the package entry does this; tests pass their own).
+ * @param {typeof core} c */
 export function useCore(c) {
   core = c;
 }
@@ -19,24 +34,30 @@ const REFRESH_LOCK = "oauth-edge-refresh";
 // The authorization-response parameters (RFC 6749 §4.1.2, RFC 9207) and the Worker's failure
 // redirect parameter, scrubbed from the address bar (plus a provider's own code parameter).
 const CALLBACK_PARAMS = ["code", "state", "iss", "error", "error_description", "error_uri", "oauth_edge_error"];
+/** @type {string[]} */
 const EVENTS = ["login", "tokenRefreshed", "sessionEnded", "logout", "error"];
 
 /** Every error the client throws, rejects with or emits. */
 export class OAuthError extends Error {
+  /** @type {"OAuthError"} */
+  name = "OAuthError";
+  /** @param {OAuthErrorCode} code @param {string} message @param {ErrorFields} [fields] */
   constructor(code, message, fields = {}) {
     super(message || core.errorMessage(code), "cause" in fields ? { cause: fields.cause } : undefined);
-    this.name = "OAuthError";
     this.code = code;
-    for (const key of ["status", "error", "errorDescription", "errorUri", "check"]) {
-      if (fields[key] != null) this[key] = fields[key];
+    for (const key of /** @type {const} */ (["status", "error", "errorDescription", "errorUri", "check"])) {
+      if (fields[key] != null) /** @type {any} */ (this)[key] = fields[key];
     }
   }
 }
 
+/** @param {ClientErrorCode} code @param {ErrorFields} [fields] */
 const fail = (code, fields) => new OAuthError(code, "", fields);
 
 // ---- browser pieces ----------------------------------------------------------------------------
 
+/** @typedef {"session" | "local"} Area */
+/** @param {Area} kind */
 function area(kind) {
   try {
     return kind === "local" ? localStorage : sessionStorage;
@@ -44,6 +65,7 @@ function area(kind) {
     return null; // storage blocked by the browser's settings
   }
 }
+/** @param {Area} kind @param {string} key */
 function read(kind, key) {
   try {
     return area(kind)?.getItem(key) ?? null;
@@ -51,13 +73,15 @@ function read(kind, key) {
     return null;
   }
 }
+/** @param {Area} kind @param {string} key @param {string} value */
 function write(kind, key, value) {
   try {
-    area(kind).setItem(key, value);
+    /** @type {Storage} */ (area(kind)).setItem(key, value);
   } catch (cause) {
     throw fail("storage_unavailable", { cause });
   }
 }
+/** @param {Area} kind @param {string} key */
 function remove(kind, key) {
   try {
     area(kind)?.removeItem(key);
@@ -65,13 +89,15 @@ function remove(kind, key) {
     // nothing stored where nothing can be stored
   }
 }
+/** @param {string | null} text @returns {any} */
 function parseJson(text) {
   try {
-    return JSON.parse(text);
+    return JSON.parse(/** @type {string} */ (text));
   } catch {
     return null;
   }
 }
+/** @param {number} n */
 function randomBytes(n) {
   try {
     return crypto.getRandomValues(new Uint8Array(n));
@@ -79,7 +105,9 @@ function randomBytes(n) {
     throw fail("crypto_unavailable", { cause });
   }
 }
+/** @param {unknown} x */
 const str = (x) => (typeof x === "string" ? x : undefined);
+/** @param {any} url */
 function isHttpUrl(url) {
   try {
     return /^https?:$/.test(new URL(url).protocol);
@@ -87,7 +115,8 @@ function isHttpUrl(url) {
     return false;
   }
 }
-/** Removes the callback parameters from the address bar, keeping the rest and the history state. */
+/** Removes the callback parameters from the address bar, keeping the rest and the history state.
+ * @param {string} [codeParam] */
 function scrubAddressBar(codeParam) {
   const url = new URL(location.href);
   for (const name of [...CALLBACK_PARAMS, codeParam]) if (name) url.searchParams.delete(name);
@@ -98,9 +127,10 @@ function redirectError() {
   const code = core.redirectError(location.search);
   if (!code) return null;
   scrubAddressBar();
-  return fail(code);
+  return fail(/** @type {any} */ (code)); // a Worker code (its failure redirect)
 }
-/** A 401 whose Bearer challenge (RFC 6750 §3.1, parsed in Rust) or JSON body says `invalid_token`. */
+/** A 401 whose Bearer challenge (RFC 6750 §3.1, parsed in Rust) or JSON body says `invalid_token`.
+ * @param {Response} res */
 async function saysInvalidToken(res) {
   if (res.status !== 401) return false;
   if (core.bearerErrorIs(res.headers.get("WWW-Authenticate") || "", "invalid_token")) return true;
@@ -111,6 +141,7 @@ async function saysInvalidToken(res) {
     return false;
   }
 }
+/** @param {Request} request @param {string} token */
 async function sendWithToken(request, token) {
   request.headers.set("Authorization", `Bearer ${token}`);
   try {
@@ -121,7 +152,8 @@ async function sendWithToken(request, token) {
 }
 
 /** The Worker's token view, checked: `{access_token?, expires_at, scope, user}`. Without
- * `access_token` (a MAC token, whose key stays in the Worker) the API goes through the proxy. */
+ * `access_token` (a MAC token, whose key stays in the Worker) the API goes through the proxy.
+ * @param {any} x @returns {View | null} */
 function asView(x) {
   if (!x || typeof x !== "object" || !["string", "undefined"].includes(typeof x.access_token)) return null;
   return {
@@ -133,10 +165,13 @@ function asView(x) {
     user: x.user && typeof x.user === "object" ? x.user : null,
   };
 }
+/** @param {View} v @returns {TokenInfo} */
 const info = (v) => ({ expiresAt: v.expiresAt, scope: v.scope, user: v.user });
+/** @type {(e: any) => e is OAuthError} */
 const sessionGone = (e) => e.code === "session_ended" || e.code === "no_session";
 /** The Worker's own refusal as an OAuthError, else null. Only the Worker's error answers carry
- * `X-OAuth-Edge-Error: 1`: an API behind the proxy may answer `{code, message}` JSON too. */
+ * `X-OAuth-Edge-Error: 1`: an API behind the proxy may answer `{code, message}` JSON too.
+ * @param {Response} res */
 async function workerError(res) {
   const data = res.headers.get("X-OAuth-Edge-Error") === "1" && parseJson(await res.clone().text());
   return typeof data?.code === "string"
@@ -151,18 +186,29 @@ async function workerError(res) {
 
 // ---- the client --------------------------------------------------------------------------------
 
-export class OAuthClient {
+/** Its events are `CustomEvent`s whose `detail` is the payload (client.d.ts, OAuthClientEventMap).
+ * @implements {OAuthClientApi} */
+export class OAuthClient extends EventTarget {
+  /** @type {string} */
   #worker;
+  /** @type {string | null} */
   #api;
+  /** @type {RequestCredentials} */
   #credentials;
+  /** @type {string | null} */
   #provider;
+  /** @type {"session" | "local" | null} */
   #persist;
+  /** @type {number} */
   #leeway;
+  /** @type {View | null} */
   #view = null;
+  /** @type {Promise<TokenInfo> | null} */
   #refreshing = null;
-  #listeners = new Map(EVENTS.map((e) => [e, new Set()]));
 
+  /** @param {import("./client").OAuthClientOptions} options */
   constructor(options) {
+    super();
     const o = options || {};
     const storage = o.storage ?? "memory";
     const leeway = o.refreshLeewaySeconds ?? 60;
@@ -194,15 +240,17 @@ export class OAuthClient {
     if (this.#persist) this.#view = asView(parseJson(read(this.#persist, TOKEN)));
   }
 
-  /** Starts a login and navigates to the provider. */
+  /** Starts a login and navigates to the provider.
+   * @param {import("./client").LoginOptions} [options] */
   login(options) {
     return this.#run(async () => {
       const o = options || {};
       const provider = o.provider ?? this.#provider;
       /** @type {import("./core/oauth_edge.js").BeginLogin} */
-      const pkce = JSON.parse(core.beginLogin(randomBytes(64)));
+      const pkce = JSON.parse(/** @type {string} */ (core.beginLogin(randomBytes(64))));
       const returnTo = o.returnTo ?? location.pathname + location.search + location.hash;
       // return_to is used by providers whose tokens go to the Worker (it sanitises it).
+      /** @type {Record<string, unknown>} */
       const body = { state: pkce.state, code_challenge: pkce.challenge, return_to: returnTo };
       if (provider) body.provider = provider;
       if (o.variant != null) body.variant = o.variant;
@@ -260,33 +308,34 @@ export class OAuthClient {
       if (!view) throw fail("worker_bad_response");
       this.#hold(view);
       this.#emit("login", info(view));
-      return { returnTo: checked.returnTo };
+      return { returnTo: /** @type {string} */ (checked.returnTo) };
     });
   }
 
-  /** Asks the Worker for the session: the user (`{}` if undescribed), or `null` without one.
-   * After the Worker's failure redirect, rejects with its error once the session is known. */
+  /** Asks the Worker for the session: the user (`{}` if undescribed), or `null` without one
+   * (`204`; `no_session` / `session_ended` too). After the Worker's failure redirect, rejects
+   * with its error once the session is known. */
   restore() {
     return this.#run(async () => {
       const failed = redirectError();
-      let view;
+      let data;
       try {
         // The Worker may refresh here: under the refresh lock, like #refresh.
-        view = asView(await this.#locked(() => this.#post("/session")));
+        data = await this.#locked(() => this.#post("/session"));
       } catch (e) {
-        if (failed) throw failed;
-        if (!sessionGone(e)) throw e;
-        this.#forget();
-        return null;
+        if (failed || !sessionGone(e)) throw failed || e;
       }
+      const view = data && asView(data);
       if (view) this.#hold(view);
+      else if (!data) this.#forget();
       if (failed) throw failed;
-      if (!view) throw fail("worker_bad_response");
-      return view.user ?? {};
+      if (data && !view) throw fail("worker_bad_response");
+      return view ? view.user ?? {} : null;
     });
   }
 
-  /** Logs in with a username and password (providers the Worker allows the password grant). */
+  /** Logs in with a username and password (providers the Worker allows the password grant).
+   * @param {import("./client").CredentialsOptions} options */
   loginWithPassword(options) {
     return this.#run(async () => {
       const view = asView(await this.#post("/password", this.#credentialsBody(options)));
@@ -298,11 +347,12 @@ export class OAuthClient {
     });
   }
 
-  /** Registers a user at the provider (providers with a registration endpoint); log in afterwards. */
+  /** Registers a user at the provider (providers with a registration endpoint); log in afterwards.
+   * @param {import("./client").CredentialsOptions} options */
   register(options) {
     return this.#run(async () => {
       await this.#post("/register", this.#credentialsBody(options));
-      return { registered: true };
+      return { registered: /** @type {const} */ (true) };
     });
   }
 
@@ -317,7 +367,8 @@ export class OAuthClient {
   }
 
   /** `fetch` with the access token; one refresh and one resend on a 401 `invalid_token`.
-   * A URL under the Worker's API proxy goes there instead (see `apiFetch`). */
+   * A URL under the Worker's API proxy goes there instead (see `apiFetch`).
+   * @param {RequestInfo | URL} input @param {RequestInit} [init] */
   fetch(input, init) {
     return this.#run(async () => {
       let request, spare;
@@ -338,7 +389,8 @@ export class OAuthClient {
   }
 
   /** A request through the Worker's API proxy: `path` below it (`"paysera/user/me"`). The
-   * Worker attaches the session's token (or a client-credentials one) and refreshes as needed. */
+   * Worker attaches the session's token (or a client-credentials one) and refreshes as needed.
+   * @param {string} path @param {RequestInit} [init] */
   apiFetch(path, init) {
     return this.#run(() => {
       let request;
@@ -353,7 +405,8 @@ export class OAuthClient {
 
   /** Logs out at the Worker and forgets the session here (even if the Worker is unreachable).
    * `{everywhere: true}`: then on to the provider's own logout page (OpenID Connect RP-initiated
-   * logout), when the provider has one. */
+   * logout), when the provider has one.
+   * @param {{everywhere?: boolean}} [options] */
   logout(options) {
     return this.#run(async () => {
       let answer;
@@ -383,34 +436,24 @@ export class OAuthClient {
     return this.#view?.raw.provider ?? null;
   }
 
-  addEventListener(type, listener) {
-    this.#listenersOf(type).add(listener);
-  }
-  removeEventListener(type, listener) {
-    this.#listenersOf(type).delete(listener);
+  /** EventTarget's, refusing a name that is no event of the client (a typo would listen to
+   * nothing, silently): throws `unknown_event`. removeEventListener is EventTarget's own.
+   * @param {any} type @param {any} listener @param {any} [options] */
+  addEventListener(type, listener, options) {
+    if (!EVENTS.includes(type)) throw fail("unknown_event");
+    super.addEventListener(type, listener, options);
   }
 
   // ---- internals -------------------------------------------------------------------------------
 
-  #listenersOf(type) {
-    const set = this.#listeners.get(type);
-    if (!set) throw fail("unknown_event");
-    return set;
-  }
-
+  /** A listener that throws is reported (window `error`) by the platform; the others still run.
+   * @template {OAuthEventType} K @param {K} type @param {import("./client").OAuthClientEventMap[K]} detail */
   #emit(type, detail) {
-    for (const fn of [...this.#listeners.get(type)]) {
-      try {
-        fn(detail);
-      } catch (e) {
-        queueMicrotask(() => {
-          throw e; // reported like a DOM listener's exception, without stopping the others
-        });
-      }
-    }
+    this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 
-  /** Runs an operation; a failure rejects with an OAuthError and is emitted as `error`. */
+  /** Runs an operation; a failure rejects with an OAuthError and is emitted as `error`.
+   * @template T @param {() => T | Promise<T>} op @returns {Promise<T>} */
   async #run(op) {
     try {
       return await op();
@@ -421,17 +464,20 @@ export class OAuthClient {
     }
   }
 
+  /** @param {import("./client").CredentialsOptions} options */
   #credentialsBody(options) {
     const o = options || {};
     if (typeof o.username !== "string" || typeof o.password !== "string") throw fail("invalid_options");
     const provider = o.provider ?? this.#provider;
+    /** @type {Record<string, string>} */
     const body = { username: o.username, password: o.password };
     if (provider) body.provider = provider;
     return body;
   }
 
   /** Sends `request` to the proxy: the Worker's headers and cookie, never an Authorization. The
-   * Worker's own refusals (marked, see workerError) reject; the upstream's answers resolve. */
+   * Worker's own refusals (marked, see workerError) reject; the upstream's answers resolve.
+   * @param {Request} request */
   async #proxy(request) {
     const headers = new Headers(request.headers);
     headers.set("X-OAuth-Edge", "1");
@@ -451,7 +497,10 @@ export class OAuthClient {
     throw e;
   }
 
+  /** The Worker's JSON object answer; `null` for `/session`'s `204` (no session).
+   * @param {string} path @param {object} [body] @returns {Promise<any>} */
   async #post(path, body) {
+    /** @type {Record<string, string>} */
     const headers = { "X-OAuth-Edge": "1" };
     if (body) headers["Content-Type"] = "application/json";
     let res;
@@ -467,11 +516,12 @@ export class OAuthClient {
     }
     if (res.ok) {
       const data = parseJson(await res.text());
-      if (data && typeof data === "object") return data;
+      if ((data && typeof data === "object") || (res.status === 204 && path === "/session")) return data;
     }
     throw (!res.ok && (await workerError(res))) || fail("worker_bad_response", { status: res.status });
   }
 
+  /** @param {View} view */
   #hold(view) {
     this.#view = view;
     if (this.#persist) {
@@ -496,12 +546,12 @@ export class OAuthClient {
   }
 
   async #token() {
-    const v = this.#view;
-    this.#heldToken(); // none held, or none the page may have
+    const token = this.#heldToken(); // none held, or none the page may have
+    const v = /** @type {View} */ (this.#view);
     // The leeway, but at most a quarter of the token's own lifetime: with 60 s tokens a 60 s
     // leeway would refresh (and rotate) on every call (issue 7).
     if (v.expiresAt === null || v.expiresAt - Math.min(this.#leeway, (v.expiresAt - v.at) / 4) > Date.now() / 1000)
-      return v.accessToken;
+      return token;
     await this.#refresh();
     return this.#heldToken();
   }
@@ -514,10 +564,11 @@ export class OAuthClient {
     return this.#refreshing;
   }
 
+  /** @template T @param {() => Promise<T>} work @returns {Promise<T>} */
   #locked(work) {
     const locks = globalThis.navigator?.locks;
     // Without Web Locks the Worker's held_expires_at rule still serves one token to every tab.
-    return locks ? locks.request(REFRESH_LOCK, work) : work();
+    return locks ? /** @type {Promise<T>} */ (/** @type {unknown} */ (locks.request(REFRESH_LOCK, work))) : work();
   }
 
   async #refreshOnce() {

@@ -1,5 +1,5 @@
 export { OAuthClient, OAuthError } from "./client.js";
 export type {
   AuthorizationErrorCode, CallbackResult, ClientErrorCode, CredentialsOptions, LoginOptions, OAuthClientEventMap,
-  OAuthClientOptions, OAuthErrorCode, OAuthEventType, Registration, TokenInfo, User, WorkerErrorCode,
+  OAuthClientEvent, OAuthClientListener, OAuthClientOptions, OAuthErrorCode, OAuthEventType, Registration, TokenInfo, User, WorkerErrorCode,
 } from "./client.js";

@@ -3,5 +3,5 @@ export type { InitInput, InitOutput, SyncInitInput } from "./core/oauth_edge.js"
 export { OAuthClient, OAuthError } from "./client.js";
 export type {
   AuthorizationErrorCode, CallbackResult, ClientErrorCode, CredentialsOptions, LoginOptions, OAuthClientEventMap,
-  OAuthClientOptions, OAuthErrorCode, OAuthEventType, Registration, TokenInfo, User, WorkerErrorCode,
+  OAuthClientEvent, OAuthClientListener, OAuthClientOptions, OAuthErrorCode, OAuthEventType, Registration, TokenInfo, User, WorkerErrorCode,
 } from "./client.js";

@@ -56,6 +56,13 @@ extern "C" {
     fn provider(this: &OAuthClient) -> Option<String>;
     #[wasm_bindgen(method, catch, js_name = addEventListener)]
     fn add_event_listener(this: &OAuthClient, kind: &str, f: &Function) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch, js_name = addEventListener)]
+    fn add_event_listener_with(
+        this: &OAuthClient,
+        kind: &str,
+        f: &Function,
+        options: &JsValue,
+    ) -> Result<(), JsValue>;
     #[wasm_bindgen(method, catch, js_name = removeEventListener)]
     fn remove_event_listener(this: &OAuthClient, kind: &str, f: &Function) -> Result<(), JsValue>;
 }
@@ -73,6 +80,13 @@ extern "C" {
     #[wasm_bindgen(js_name = currentUrl)]
     fn current_url() -> String;
     fn recorder() -> Function;
+    fn thrower() -> Function;
+    #[wasm_bindgen(js_name = catchReported)]
+    fn catch_reported() -> Function;
+    /// `[{signal}, abort]`.
+    fn abortable() -> js_sys::Array;
+    #[wasm_bindgen(js_name = isA)]
+    fn is_a(x: &JsValue, name: &str) -> bool;
     #[wasm_bindgen(js_name = holdLock)]
     fn hold_lock(name: &str) -> Promise;
     fn sleep(ms: u32) -> Promise;
@@ -604,15 +618,39 @@ async fn an_unreachable_worker_is_worker_unreachable() {
 
 #[wasm_bindgen_test]
 async fn restore_gives_null_without_a_session() {
+    // The Worker's answer: 204 (a logged-out page load prints no error in the console); and the
+    // error answers that also mean "no session" (an older Worker, a session the provider ended).
+    for answer in [
+        r#"{"status": 204}"#,
+        r#"{"status": 401, "body": {"code": "no_session", "message": "x"}}"#,
+        r#"{"status": 401, "body": {"code": "session_ended", "message": "x"}}"#,
+    ] {
+        reset();
+        // Logged in from a stored view (a reload): the answer logs out.
+        local_storage()
+            .set_item("oauth-edge:token", &view("at", now() + 600.0))
+            .unwrap();
+        fake_fetch(&json(&format!(r#"{{"/auth/session": {answer}}}"#)));
+        let c = client_with(r#"{"worker": "/auth", "storage": "local"}"#);
+        assert!(c.logged_in());
+        let errors = recorder();
+        c.add_event_listener("error", &errors).unwrap();
+        assert!(resolved(c.restore()).await.is_null(), "{answer}");
+        assert!(!c.logged_in());
+        assert!(local_storage()
+            .get_item("oauth-edge:token")
+            .unwrap()
+            .is_none());
+        assert_eq!(seen(&errors), 0, "not an error: {answer}");
+        let e = rejected(c.get_access_token()).await;
+        assert_eq!(code(&e), "not_logged_in");
+    }
+    // Only /session answers 204 for "nothing": elsewhere it is not the Worker's answer.
     reset();
-    fake_fetch(&json(
-        r#"{"/auth/session": {"status": 401, "body": {"code": "no_session", "message": "x"}}}"#,
-    ));
-    let c = client();
-    assert!(resolved(c.restore()).await.is_null());
-    assert!(!c.logged_in());
-    let e = rejected(c.get_access_token()).await;
-    assert_eq!(code(&e), "not_logged_in");
+    fake_fetch(&json(r#"{"/auth/password": {"status": 204}}"#));
+    let e = rejected(client().login_with_password(&json(r#"{"username": "u", "password": "p"}"#)))
+        .await;
+    assert_eq!(code(&e), "worker_bad_response");
     reset();
 }
 
@@ -875,6 +913,61 @@ async fn opt_in_storage_persists_the_token_view() {
         .get_item("oauth-edge:token")
         .unwrap()
         .is_none());
+    reset();
+}
+
+#[wasm_bindgen_test]
+async fn events_are_custom_events_on_an_event_target() {
+    reset();
+    let c = logged_in(
+        "at",
+        now() + 600.0,
+        r#", "/auth/logout": {"body": {"logged_out": true}}"#,
+    )
+    .await;
+    assert!(is_a(&c, "EventTarget"));
+    let (every, once, aborted) = (recorder(), recorder(), recorder());
+    c.add_event_listener("logout", &every).unwrap();
+    c.add_event_listener_with("logout", &once, &json(r#"{"once": true}"#))
+        .unwrap();
+    let abort = abortable();
+    c.add_event_listener_with("logout", &aborted, &abort.get(0))
+        .unwrap();
+    resolved(c.logout()).await;
+    Function::from(abort.get(1))
+        .call0(&JsValue::UNDEFINED)
+        .unwrap();
+    resolved(c.logout()).await;
+    assert_eq!((seen(&every), seen(&once), seen(&aborted)), (2, 1, 1));
+    let ev = js_sys::Array::from(&get(&every, "events")).get(0);
+    assert!(is_a(&ev, "CustomEvent"));
+    assert_eq!(get_str(&ev, "type").as_deref(), Some("logout"));
+    assert!(get(&ev, "detail").is_null() || get(&ev, "detail").is_undefined());
+    reset();
+}
+
+#[wasm_bindgen_test]
+async fn a_listener_that_throws_is_reported_and_the_others_still_run() {
+    reset();
+    let c = logged_in(
+        "at",
+        now() + 600.0,
+        r#", "/auth/logout": {"body": {"logged_out": true}}"#,
+    )
+    .await;
+    let after = recorder();
+    c.add_event_listener("logout", &thrower()).unwrap();
+    c.add_event_listener("logout", &after).unwrap();
+    let stop = catch_reported();
+    let done = JsFuture::from(c.logout()).await;
+    let caught = js_sys::Array::from(&stop.call0(&JsValue::UNDEFINED).unwrap());
+    assert!(done.is_ok(), "the operation is not failed by a listener");
+    assert_eq!(seen(&after), 1, "the next listener ran");
+    assert_eq!(caught.length(), 1, "reported as uncaught");
+    assert_eq!(
+        get_str(&caught.get(0), "message").as_deref(),
+        Some("a listener's own bug")
+    );
     reset();
 }
 

@@ -41,7 +41,8 @@ export function fakeFetch(routes) {
       headers["x-oauth-edge-error"] = "1";
     }
     for (const [k, v] of Object.entries(answer.headers ?? {})) headers[k] = fill(v);
-    const body = answer.raw ?? fill(JSON.stringify(answer.body ?? {}));
+    // A 204 has no body (the Response constructor refuses one).
+    const body = status === 204 ? null : answer.raw ?? fill(JSON.stringify(answer.body ?? {}));
     return new Response(body, { status, headers });
   };
 }
@@ -74,12 +75,51 @@ export function currentUrl() {
   return location.pathname + location.search + location.hash;
 }
 
-/** A listener that records every detail it is called with. */
+/** A listener that records the `detail` of every event it is called with (`seen`; `null` for
+ * none) and the events themselves (`events`). */
 export function recorder() {
   const seen = [];
-  const fn = (detail) => seen.push(detail === undefined ? null : detail);
+  const events = [];
+  const fn = (ev) => {
+    events.push(ev);
+    seen.push(ev.detail === undefined ? null : ev.detail);
+  };
   fn.seen = seen;
+  fn.events = events;
   return fn;
+}
+
+/** A listener that throws. */
+export function thrower() {
+  return () => {
+    throw new Error("a listener's own bug");
+  };
+}
+
+/** Catches what the page reports as uncaught (a listener's exception, reported by EventTarget)
+ * until the returned function is called; it gives the errors caught. */
+export function catchReported() {
+  const caught = [];
+  const onError = (e) => {
+    caught.push(e.error);
+    e.preventDefault();
+  };
+  addEventListener("error", onError);
+  return () => {
+    removeEventListener("error", onError);
+    return caught;
+  };
+}
+
+/** `{signal}` options and the function that aborts that signal. */
+export function abortable() {
+  const controller = new AbortController();
+  return [{ signal: controller.signal }, () => controller.abort()];
+}
+
+/** `x instanceof globalThis[name]`. */
+export function isA(x, name) {
+  return x instanceof globalThis[name];
 }
 
 

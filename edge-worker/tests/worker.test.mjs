@@ -145,12 +145,12 @@ describe("request rules", () => {
   });
 
   test("the own origin and ALLOWED_ORIGINS pass; CORS only for the listed cross origin", async () => {
-    const own = await call("/auth/session", { origin: APP });
+    const own = await call("/auth/refresh", { origin: APP, body: {} });
     assert.equal(own.status, 401);
     assert.equal(own.json.code, "no_session");
     assert.equal(own.headers.get("access-control-allow-origin"), null);
 
-    const other = await call("/auth/session", { origin: OTHER });
+    const other = await call("/auth/refresh", { origin: OTHER, body: {} });
     assert.equal(other.status, 401);
     assert.equal(other.headers.get("access-control-allow-origin"), OTHER);
     assert.equal(other.headers.get("access-control-allow-credentials"), "true");
@@ -160,6 +160,20 @@ describe("request rules", () => {
       assert.match(res.headers.get("vary"), /Origin/);
       assert.equal(res.headers.get("cache-control"), "no-store");
       assert.equal(res.headers.get("x-oauth-edge-error"), "1", "a Worker error says so");
+    }
+  });
+
+  test("/auth/session without a session is an answer, not an error: 204, no body (a quiet console)", async () => {
+    for (const origin of [APP, OTHER]) {
+      for (const cookie of [undefined, `${SESSION}=${randomBytes(32).toString("base64url")}`]) {
+        const none = await call("/auth/session", { origin, cookie });
+        assert.equal(none.status, 204, none.text);
+        assert.equal(none.text, "");
+        assert.equal(none.headers.get("x-oauth-edge-error"), null);
+        assert.equal(none.headers.get("cache-control"), "no-store");
+        assert.equal(none.headers.get("access-control-allow-origin"), origin === OTHER ? OTHER : null);
+        assertCleared(none.cookies[SESSION], SESSION);
+      }
     }
   });
 
@@ -428,8 +442,7 @@ describe("refresh", () => {
     assertCleared(res.cookies[SESSION], SESSION);
     assert.equal(await kv.get(s.kvKey), null);
     const after = await call("/auth/session", { cookie: s.cookie });
-    assert.equal(after.status, 401);
-    assert.equal(after.json.code, "no_session");
+    assert.equal(after.status, 204, "no session");
   });
 
   test("session refreshes first when the stored access token has (almost) expired", async () => {
@@ -479,7 +492,7 @@ describe("logout", () => {
     assert.equal(await kv.get(s.kvKey), null);
     assert.equal(live().length, 0, "the refresh token was not revoked at the provider");
     const after = await call("/auth/session", { cookie: s.cookie });
-    assert.equal(after.json.code, "no_session");
+    assert.equal(after.status, 204, "no session");
   });
 
   test("logout without a session still answers 200 and clears the cookie", async () => {

@@ -100,6 +100,21 @@ async function navigationHistory(page) {
 }
 
 describe("log in, call the API, refresh, reload, log out", () => {
+  test("a logged-out page load prints nothing in red: no session is an answer (204), not an error", async () => {
+    const { context, page, seen } = await openApp();
+    assert.equal(await page.textContent("#status"), "logged-out");
+    const answers = [];
+    page.on("response", (res) => answers.push(`${res.status()} ${new URL(res.url()).pathname}`));
+    await page.reload();
+    await page.waitForSelector("#status[data-ready]");
+    assert.equal(await page.textContent("#status"), "logged-out");
+    assert.ok(answers.includes("204 /auth/session"), answers.join(", "));
+    // Chromium prints every 4xx/5xx fetch as "Failed to load resource" (console type "error").
+    assert.deepEqual(seen.console.lines.filter((l) => l.startsWith("error")), []);
+    assert.deepEqual(seen.console.errors, []);
+    await context.close();
+  });
+
   test("the whole journey, with nothing secret left in the browser", async () => {
     const { context, page, seen } = await openApp();
     assert.equal(await page.textContent("#status"), "logged-out");
@@ -182,8 +197,7 @@ describe("log in, call the API, refresh, reload, log out", () => {
       method: "POST",
       headers: { origin: stack.appOrigin, "x-oauth-edge": "1", cookie: `${SESSION_COOKIE}=${session.value}` },
     });
-    assert.equal(res.status, 401);
-    assert.equal((await res.json()).code, "no_session");
+    assert.equal(res.status, 204, "no session");
     const afterLogout = await idpHook("/__test/stats");
     assert.ok((afterLogout.revocations ?? afterLogout.token.revocations ?? 1) >= 1);
     assert.deepEqual(seen.console.errors ?? [], []);
@@ -197,7 +211,7 @@ describe("bad input: a clear typed error and no half-made session", () => {
       const r = await fetch("/auth/session", { method: "POST", headers: { "x-oauth-edge": "1" } });
       return r.status;
     });
-    assert.equal(status, 401);
+    assert.equal(status, 204, "no session");
   }
 
   test("state mismatch", async () => {

@@ -127,6 +127,9 @@ async function callApi(page, button = "#call-api") {
   return el.textContent();
 }
 
+/** `/auth/session`'s answer without a session (a normal answer: nothing red in the console). */
+const NO_SESSION = 204;
+
 async function sessionStatus(page) {
   return page.evaluate(async () => {
     const r = await fetch("/auth/session", { method: "POST", headers: { "x-oauth-edge": "1" } });
@@ -149,7 +152,7 @@ async function clickRefresh(page) {
 async function logOut(page) {
   await page.click("#logout");
   await page.waitForSelector('#status:text-is("logged-out")');
-  assert.equal(await sessionStatus(page), 401, "the Worker's session is gone");
+  assert.equal(await sessionStatus(page), NO_SESSION, "the Worker's session is gone");
 }
 
 /** Runs `fn(OAuthClient)` in the page with a second client of the package (same session). */
@@ -239,7 +242,7 @@ describe("Paytronix", () => {
     await assertPlainWords(page, "login_failed");
     assert.match(await page.textContent("#error"), /The provider said/);
     assert.equal(await page.textContent("#status"), "logged-out");
-    assert.equal(await sessionStatus(page), 401);
+    assert.equal(await sessionStatus(page), NO_SESSION);
     await context.close();
   });
 
@@ -259,7 +262,7 @@ describe("Paytronix", () => {
     assert.equal(await errorCode(page), "provider_rejected");
     await assertPlainWords(page, "provider_rejected");
     assert.ok(!page.url().includes("code="), "the code is scrubbed from the address bar");
-    assert.equal(await sessionStatus(page), 401);
+    assert.equal(await sessionStatus(page), NO_SESSION);
     await context.close();
   });
 
@@ -289,7 +292,7 @@ describe("Paytronix", () => {
     await page.click("#refresh");
     await page.waitForSelector('#status:text-is("logged-out")', { timeout: 15_000 });
     assert.equal(await page.getAttribute("#status", "data-ended"), "session_ended");
-    assert.equal(await sessionStatus(page), 401);
+    assert.equal(await sessionStatus(page), NO_SESSION);
     await context.close();
   });
 });
@@ -336,7 +339,7 @@ describe("PayoutID", () => {
     await page.click("a.cancel");
     assert.equal(await errorCode(page), "access_denied");
     await assertPlainWords(page, "access_denied");
-    assert.equal(await sessionStatus(page), 401);
+    assert.equal(await sessionStatus(page), NO_SESSION);
     await context.close();
   });
 });
@@ -411,7 +414,7 @@ describe("Paysera Wallet, grant revoked", () => {
     await page.waitForSelector('#status:text-is("logged-out")', { timeout: 15_000 });
     assert.equal(await page.getAttribute("#status", "data-ended"), "session_ended");
     assert.equal(await errorCode(page), "session_ended");
-    assert.equal(await sessionStatus(page), 401);
+    assert.equal(await sessionStatus(page), NO_SESSION);
     await context.close();
   });
 });
@@ -488,7 +491,7 @@ describe("plain SSO", () => {
     await assertPlainWords(page, "no_transaction");
     assert.ok(!page.url().includes("oauth_edge_error"), "scrubbed");
     assert.equal(await page.textContent("#status"), "logged-out");
-    assert.equal(await sessionStatus(page), 401, "no session for the attacker's tokens");
+    assert.equal(await sessionStatus(page), NO_SESSION, "no session for the attacker's tokens");
 
     // With a login in progress (a tx cookie) but another tx value: refused too.
     await pick(page, "sso");
@@ -496,7 +499,7 @@ describe("plain SSO", () => {
     await atProvider(page);
     await page.goto(forged.href);
     assert.equal(await errorCode(page), "transaction_mismatch");
-    assert.equal(await sessionStatus(page), 401);
+    assert.equal(await sessionStatus(page), NO_SESSION);
     await context.close();
   });
 });

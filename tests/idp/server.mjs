@@ -34,7 +34,7 @@ export function displayNameFor(username) {
 }
 
 function normalizeClient(c) {
-  if (!c || !c.client_id || !c.client_secret || !Array.isArray(c.redirect_uris) || c.redirect_uris.length === 0) {
+  if (!c?.client_id || !c.client_secret || !Array.isArray(c.redirect_uris) || c.redirect_uris.length === 0) {
     throw new Error("each client needs client_id, client_secret and a non-empty redirect_uris array");
   }
   return {

@@ -30,13 +30,13 @@ export function readLedger(dir) {
   return { secrets, logs };
 }
 
-const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** Whether `line` contains `value`: anywhere for long values (tokens, keys, ids), as a whole word
  * for short ones (a test user named `alice` must not match `malice`). */
 function contains(line, value) {
   if (value.length >= 12) return line.includes(value);
-  return new RegExp(`(^|[^A-Za-z0-9_-])${escape(value)}($|[^A-Za-z0-9_-])`).test(line);
+  return new RegExp(`(^|[^A-Za-z0-9_-])${escapeRegExp(value)}($|[^A-Za-z0-9_-])`).test(line);
 }
 
 /** The lines of `logs` that contain a secret: `{file, kind, line}`. Runtime request-log lines are skipped. */

@@ -124,7 +124,7 @@ describe("negative suite: one misbehaviour at a time, through a tampering proxy"
     },
   });
 
-  async function relay(req, res, target) {
+  async function relay(req, target) {
     const chunks = [];
     for await (const c of req) chunks.push(c);
     const headers = {};
@@ -141,7 +141,7 @@ describe("negative suite: one misbehaviour at a time, through a tampering proxy"
         const path = new URL(req.url, "http://x").pathname;
         const target = { "/token": meta.token_endpoint, "/me": meta.userinfo_endpoint, "/jwks": meta.jwks_uri }[path];
         if (!target) return res.writeHead(404).end();
-        const up = await relay(req, res, target);
+        const up = await relay(req, target);
         let text = up.text;
         const kind = { "/token": "token", "/me": "userinfo", "/jwks": "jwks" }[path];
         if (up.status === 200 && tamper[kind]) text = JSON.stringify(tamper[kind](JSON.parse(text)));
@@ -616,7 +616,7 @@ describe("pushed authorization requests (RFC 9126)", () => {
 
 describe("discovery failures", () => {
   test("oidcc-client-test-discovery-issuer-mismatch: config_error, the log names it", async () => {
-    const lying = http.createServer((req, res) => {
+    const lying = http.createServer((_req, res) => {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({
         issuer: "https://someone-else.example",
         authorization_endpoint: "https://someone-else.example/auth",

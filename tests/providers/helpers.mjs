@@ -19,14 +19,13 @@ export function cancelHref(html, pageUrl) {
 export function parseForm(html, pageUrl) {
   const form = /<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/i.exec(html);
   if (!form) throw new Error(`no form on the page: ${html.slice(0, 400)}`);
-  const unescape = unescapeHtml;
   const fields = {};
   for (const m of form[2].matchAll(/<input\b([^>]*)>/gi)) {
     const name = /\bname="([^"]*)"/.exec(m[1])?.[1];
     const value = /\bvalue="([^"]*)"/.exec(m[1])?.[1] ?? "";
-    if (name) fields[unescape(name)] = unescape(value);
+    if (name) fields[unescapeHtml(name)] = unescapeHtml(value);
   }
-  return { action: new URL(unescape(form[1]), pageUrl), fields };
+  return { action: new URL(unescapeHtml(form[1]), pageUrl), fields };
 }
 
 /**

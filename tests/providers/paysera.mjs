@@ -66,8 +66,9 @@ export function parseMacHeader(header) {
   const params = m[1];
   const out = {};
   const re = /\s*([a-z]+)="([^"]*)"\s*(?:,|$)/giy;
-  let match;
-  while (re.lastIndex < params.length && (match = re.exec(params)) !== null) {
+  while (re.lastIndex < params.length) {
+    const match = re.exec(params);
+    if (match === null) break;
     const k = match[1].toLowerCase();
     if (k in out) return undefined; // duplicate attribute
     out[k] = match[2];
@@ -256,7 +257,7 @@ export async function startPaysera(opts = {}) {
       return fail(error);
     }
     if (responseType !== "code") return fail("unsupported_response_type"); // [003] "code is supported"
-    if (scopes && scope && scope.split(" ").some((s) => s && !scopes.includes(s))) return fail("invalid_scope");
+    if (scopes && scope?.split(" ").some((s) => s && !scopes.includes(s))) return fail("invalid_scope");
     if (req.method === "GET" && params.cancel === "1") {
       stats.authorize.cancelled += 1;
       return redirect(res, withQuery(redirectUri, { error: "access_denied", state })); // [003] example

@@ -88,8 +88,7 @@ export async function startProcess(command, args = [], opts = {}) {
     stream.on("data", (chunk) => {
       log?.write(chunk);
       buf += chunk;
-      let i;
-      while ((i = buf.indexOf("\n")) !== -1) {
+      for (let i = buf.indexOf("\n"); i !== -1; i = buf.indexOf("\n")) {
         onLine(buf.slice(0, i).replace(/\r$/, ""));
         buf = buf.slice(i + 1);
       }

@@ -92,7 +92,7 @@
   const cbLike = () => `${location.pathname}?code=c&state=s&iss=${encodeURIComponent(CFG.issuer)}`;
 
   // ---- timed blocks ------------------------------------------------------------------------------------
-  let requests = {}; // per operation, the requests it sent (setup), replayed through the stub
+  const requests = {}; // per operation, the requests it sent (setup), replayed through the stub
   async function block(kind, n) {
     const t = [];
     try {

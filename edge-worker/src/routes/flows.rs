@@ -231,6 +231,38 @@ fn a_logged_out_session_never_comes_back() {
     assert!(fx.provider.borrow().refreshes().is_empty());
 }
 
+/// `/session` is what every page load asks: "no session" is an answer (`204`, no body), not an
+/// error a browser prints in red — without a cookie, with a logged-out session's cookie (cleared),
+/// and when only the authority knows of the logout (a stale KV view).
+#[test]
+fn session_without_a_session_is_204_not_an_error() {
+    let fx = world();
+    let none = Browser::default().call(&fx, To::Session, Value::Null);
+    assert_eq!((none.status, &none.body), (204, &Value::Null));
+    assert!(none.headers.is_empty(), "not the Worker's error: {none:?}");
+
+    let mut browser = Browser::default();
+    browser.log_in(&fx);
+    let cookies = browser.cookies.clone();
+    let before = fx.kv.borrow().clone();
+    browser.call(&fx, To::Logout, Value::Null);
+    let mut replay = Browser {
+        cookies: cookies.clone(),
+    };
+    let gone = replay.call(&fx, To::Session, Value::Null);
+    assert_eq!((gone.status, &gone.body), (204, &Value::Null));
+    assert!(replay.cookies.is_empty(), "the stale cookie is cleared");
+
+    // KV still shows the session (another location) and its token is due: the authority,
+    // which ordered the logout, refuses the refresh.
+    *fx.kv.borrow_mut() = before;
+    fx.advance(ACCESS_LIFETIME);
+    let mut stale = Browser { cookies };
+    let refused = stale.call(&fx, To::Session, Value::Null);
+    assert_eq!((refused.status, &refused.body), (204, &Value::Null));
+    assert!(fx.provider.borrow().refreshes().is_empty());
+}
+
 #[test]
 fn a_stale_kv_view_gets_the_rotated_session() {
     let fx = world();
