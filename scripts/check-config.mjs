@@ -101,7 +101,10 @@ if (fromProcess.length) sources.push(`environment (${fromProcess.map(([k]) => k)
 
 const kv = (read.kv_namespaces ?? []).find((n) => n.binding === "SESSIONS");
 if (!kv) {
-  problems.push({ key: "kv_namespaces", problem: `has no SESSIONS binding: \`wrangler kv namespace create SESSIONS\` and add [[kv_namespaces]] binding = "SESSIONS" with its id to ${sources[0]}` });
+  problems.push({
+    key: "kv_namespaces",
+    problem: `has no SESSIONS binding: \`wrangler kv namespace create SESSIONS\` and add [[kv_namespaces]] binding = "SESSIONS" with its id to ${sources[0]}`,
+  });
 } else if (!/^[0-9a-f]{32}$/.test(kv.id ?? "")) {
   const what = `kv_namespaces SESSIONS has id \`${kv.id}\`, which is not a namespace id (32 hex digits): \`wrangler kv namespace create SESSIONS\` and put the id it prints in ${sources[0]}`;
   if (deploy) problems.push({ key: "kv_namespaces", problem: what.replace(/^kv_namespaces /, "") });
@@ -168,6 +171,8 @@ if (global.length) {
   console.log("As it is, the Worker answers config_error on every auth and API call.");
 } else {
   const working = providers.filter((n) => !off.includes(n));
-  console.log(`As it is, the Worker serves ${working.length ? working.join(", ") : "no provider"}; calls for ${off.join(", ")} answer config_error.`);
+  console.log(
+    `As it is, the Worker serves ${working.length ? working.join(", ") : "no provider"}; calls for ${off.join(", ")} answer config_error.`,
+  );
 }
 process.exit(1);

@@ -74,7 +74,10 @@ try {
     },
   });
   const log = `${run.stdout ?? ""}${run.stderr ?? ""}`;
-  check(run.status === 0 && log.includes("--dry-run: exiting now."), `wrangler deploy --dry-run succeeded (exit ${run.status ?? run.error?.message})`);
+  check(
+    run.status === 0 && log.includes("--dry-run: exiting now."),
+    `wrangler deploy --dry-run succeeded (exit ${run.status ?? run.error?.message})`,
+  );
   if (run.status !== 0) console.log(log);
 
   // The bundle and the wasm in it.
@@ -88,24 +91,39 @@ try {
     `the bundle holds the built wasm (${wasm ?? "none"}), byte for byte edge-worker/build/index_bg.wasm`,
   );
   check(wasm !== undefined && js.includes(`from "./${wasm}"`), "index.js imports that wasm");
-  const exported = new Set([...(js.match(/export\s*\{[^}]*\}/g) ?? [])].flatMap((e) => [...e.matchAll(/\bas\s+(\w+)/g)].map((m) => m[1])));
+  const exported = new Set(
+    [...(js.match(/export\s*\{[^}]*\}/g) ?? [])].flatMap((e) => [...e.matchAll(/\bas\s+(\w+)/g)].map((m) => m[1])),
+  );
   check(exported.has("default"), "index.js exports the Worker (default)");
 
   // Bindings: as configured, as wrangler prints them.
   // A binding's row: `env.NAME (what)   Resource` (a long value may wrap before the resource).
   const listed = (name) => new RegExp(`^env\\.${name}(\\s|$)`, "m").test(log);
   const kvs = cfg.kv_namespaces ?? [];
-  check(kvs.some((k) => k.binding === "SESSIONS"), "wrangler.toml binds the KV namespace SESSIONS");
+  check(
+    kvs.some((k) => k.binding === "SESSIONS"),
+    "wrangler.toml binds the KV namespace SESSIONS",
+  );
   for (const k of kvs) {
-    check(log.includes(`env.${k.binding} (${k.id})`) && new RegExp(`^env\\.${k.binding} .*KV Namespace`, "m").test(log), `wrangler lists KV ${k.binding} (${k.id})`);
+    check(
+      log.includes(`env.${k.binding} (${k.id})`) && new RegExp(`^env\\.${k.binding} .*KV Namespace`, "m").test(log),
+      `wrangler lists KV ${k.binding} (${k.id})`,
+    );
   }
   const dos = cfg.durable_objects?.bindings ?? [];
   check(dos.length > 0, `wrangler.toml binds Durable Objects (${dos.map((d) => d.name).join(", ")})`);
   for (const d of dos) {
-    check(new RegExp(`env\\.${d.name} \\(${d.class_name}\\)\\s+Durable Object`).test(log), `wrangler lists Durable Object ${d.name} (${d.class_name})`);
+    check(
+      new RegExp(`env\\.${d.name} \\(${d.class_name}\\)\\s+Durable Object`).test(log),
+      `wrangler lists Durable Object ${d.name} (${d.class_name})`,
+    );
     check(exported.has(d.class_name), `index.js exports class ${d.class_name}`);
   }
-  if (cfg.assets?.binding) check(new RegExp(`^env\\.${cfg.assets.binding}\\s+Assets`, "m").test(log), `wrangler lists assets ${cfg.assets.binding} (${cfg.assets.directory})`);
+  if (cfg.assets?.binding)
+    check(
+      new RegExp(`^env\\.${cfg.assets.binding}\\s+Assets`, "m").test(log),
+      `wrangler lists assets ${cfg.assets.binding} (${cfg.assets.directory})`,
+    );
   for (const v of Object.keys(cfg.vars ?? {})) check(listed(v), `wrangler lists var ${v}`);
 
   // Migrations: every bound class created once (SQLite), never deleted.

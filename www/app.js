@@ -27,9 +27,10 @@ async function demoConfig() {
     // no configuration: the default provider only
   }
   const apiUrl = meta?.content || c.api_url || c.apiUrl || null;
-  const providers = Array.isArray(c.providers) && c.providers.length
-    ? c.providers
-    : [{ name: "", label: "Default provider", flows: ["redirect"], api: apiUrl }];
+  const providers =
+    Array.isArray(c.providers) && c.providers.length
+      ? c.providers
+      : [{ name: "", label: "Default provider", flows: ["redirect"], api: apiUrl }];
   config = { providers };
   return config;
 }
@@ -223,23 +224,31 @@ action("login", async () => {
   await client.login({ returnTo: "/", ...providerOption(), ...(variant ? { variant } : {}) });
 });
 
-action("password-form", async () => {
-  delete $("status").dataset.ended;
-  await client.loginWithPassword({
-    username: $("username").value,
-    password: $("password").value,
-    ...providerOption(),
-  });
-  $("password").value = "";
-}, "submit");
+action(
+  "password-form",
+  async () => {
+    delete $("status").dataset.ended;
+    await client.loginWithPassword({
+      username: $("username").value,
+      password: $("password").value,
+      ...providerOption(),
+    });
+    $("password").value = "";
+  },
+  "submit",
+);
 
-action("register-form", async () => {
-  const username = $("register-username").value;
-  await client.register({ username, password: $("register-password").value, ...providerOption() });
-  $("register-password").value = "";
-  $("username").value = username;
-  notice(`Registered “${username}”. Now log in with that user name and password.`);
-}, "submit");
+action(
+  "register-form",
+  async () => {
+    const username = $("register-username").value;
+    await client.register({ username, password: $("register-password").value, ...providerOption() });
+    $("register-password").value = "";
+    $("username").value = username;
+    notice(`Registered “${username}”. Now log in with that user name and password.`);
+  },
+  "submit",
+);
 
 action("refresh", async () => {
   await client.refresh();

@@ -15,14 +15,21 @@ import { LIBS } from "./report.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const DIST = path.join(HERE, "dist");
-const PKG_FILES = ["package.json", "web/index.js", "web/client.js", "web/core/oauth_edge.js", "web/core/oauth_edge_bg.wasm"];
+const PKG_FILES = [
+  "package.json",
+  "web/index.js",
+  "web/client.js",
+  "web/core/oauth_edge.js",
+  "web/core/oauth_edge_bg.wasm",
+];
 
 const src = process.argv[2];
 if (!src) throw new Error("usage: node build.mjs <oauth-edge pkg dir>");
 
 // ---- a consistent snapshot of the package (a rebuild deletes and rewrites it) ----
 const PKG = path.join(DIST, "pkg");
-const complete = (dir) => PKG_FILES.every((f) => existsSync(path.join(dir, f)) && statSync(path.join(dir, f)).size > 0) &&
+const complete = (dir) =>
+  PKG_FILES.every((f) => existsSync(path.join(dir, f)) && statSync(path.join(dir, f)).size > 0) &&
   WebAssembly.validate(readFileSync(path.join(dir, "web/core/oauth_edge_bg.wasm")));
 const stamp = (dir) => PKG_FILES.map((f) => statSync(path.join(dir, f)).mtimeMs).join();
 rmSync(DIST, { recursive: true, force: true });
@@ -36,7 +43,9 @@ for (let attempt = 1; ; attempt++) {
       cpSync(src, PKG, { recursive: true });
       ok = complete(PKG) && stamp(src) === before;
     }
-  } catch { /* a file vanished mid-copy: try again */ }
+  } catch {
+    /* a file vanished mid-copy: try again */
+  }
   if (ok) break;
   if (attempt === 30) throw new Error(`build.mjs: ${src} stayed incomplete (being rebuilt?); rerun, or BUILD=1`);
   if (attempt === 1) console.error(`build.mjs: ${src} is incomplete or changing, waiting for it ...`);
@@ -48,7 +57,10 @@ for (const lib of LIBS) {
   await build({
     entryPoints: [path.join(HERE, "entries", `${lib}.js`)],
     outfile: path.join(DIST, `${lib}.js`),
-    bundle: true, minify: true, format: "esm", platform: "browser",
+    bundle: true,
+    minify: true,
+    format: "esm",
+    platform: "browser",
     alias: { "oauth-edge": PKG }, // oauth-edge/web -> dist/pkg/web (the package is not installed from npm)
     logLevel: "warning",
   });
@@ -61,8 +73,12 @@ const bytes = (file) => {
   return {
     raw: buf.length,
     gzip9: zlib.gzipSync(buf, { level: 9 }).length,
-    brotli11: zlib.brotliCompressSync(buf, { params: {
-      [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: buf.length } }).length,
+    brotli11: zlib.brotliCompressSync(buf, {
+      params: {
+        [zlib.constants.BROTLI_PARAM_QUALITY]: 11,
+        [zlib.constants.BROTLI_PARAM_SIZE_HINT]: buf.length,
+      },
+    }).length,
   };
 };
 const files = { "oauth-edge": ["oauth-edge.js", "oauth_edge_bg.wasm"] };
@@ -73,17 +89,29 @@ for (const lib of LIBS) {
   for (const p of Object.values(parts)) for (const k in total) total[k] += p[k];
   sizes[lib] = { files: parts, total };
 }
-const versions = Object.fromEntries(["oauth4webapi", "oidc-client-ts", "@auth0/auth0-spa-js", "esbuild", "playwright-core"].map((n) =>
-  [n, JSON.parse(readFileSync(path.join(HERE, "node_modules", n, "package.json"), "utf8")).version]));
+const versions = Object.fromEntries(
+  ["oauth4webapi", "oidc-client-ts", "@auth0/auth0-spa-js", "esbuild", "playwright-core"].map((n) => [
+    n,
+    JSON.parse(readFileSync(path.join(HERE, "node_modules", n, "package.json"), "utf8")).version,
+  ]),
+);
 const pkgJson = JSON.parse(readFileSync(path.join(PKG, "package.json"), "utf8"));
 versions["oauth-edge"] = pkgJson.version;
 const out = {
-  pkg: { source: path.resolve(src), version: pkgJson.version,
-    wasmSha256: createHash("sha256").update(readFileSync(path.join(DIST, "oauth_edge_bg.wasm"))).digest("hex") },
-  versions, sizes,
+  pkg: {
+    source: path.resolve(src),
+    version: pkgJson.version,
+    wasmSha256: createHash("sha256")
+      .update(readFileSync(path.join(DIST, "oauth_edge_bg.wasm")))
+      .digest("hex"),
+  },
+  versions,
+  sizes,
 };
 writeFileSync(path.join(DIST, "build.json"), JSON.stringify(out, null, 2));
 for (const lib of LIBS) {
   const t = sizes[lib].total;
-  console.error(`build: ${lib.padEnd(15)} ${Object.keys(sizes[lib].files).join(" + ").padEnd(36)} raw ${t.raw}  gzip ${t.gzip9}  brotli ${t.brotli11}`);
+  console.error(
+    `build: ${lib.padEnd(15)} ${Object.keys(sizes[lib].files).join(" + ").padEnd(36)} raw ${t.raw}  gzip ${t.gzip9}  brotli ${t.brotli11}`,
+  );
 }

@@ -161,7 +161,9 @@ export interface OAuthClientEventMap {
 export type OAuthEventType = keyof OAuthClientEventMap;
 
 /** What a listener of `type` receives: a `CustomEvent` whose `detail` is the payload. */
-export type OAuthClientEvent<K extends OAuthEventType = OAuthEventType> = CustomEvent<OAuthClientEventMap[K]> & { readonly type: K };
+export type OAuthClientEvent<K extends OAuthEventType = OAuthEventType> = CustomEvent<OAuthClientEventMap[K]> & {
+  readonly type: K;
+};
 
 /** A listener of `type`: a function or an object with `handleEvent`, as for any `EventTarget`. */
 export type OAuthClientListener<K extends OAuthEventType> =
@@ -220,9 +222,17 @@ export declare class OAuthClient extends EventTarget {
   /** `EventTarget.addEventListener` (`once`, `signal`, `capture` as usual): `ev.detail` is the payload.
    * A listener that throws is reported by the browser (`window` `error` event, the console) and the others still run.
    * Throws an `OAuthError` (`unknown_event`) for a name that is no event of the client: a typo would otherwise listen to nothing. */
-  addEventListener<K extends OAuthEventType>(type: K, listener: OAuthClientListener<K> | null, options?: boolean | AddEventListenerOptions): void;
+  addEventListener<K extends OAuthEventType>(
+    type: K,
+    listener: OAuthClientListener<K> | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
   /** `EventTarget.removeEventListener`. */
-  removeEventListener<K extends OAuthEventType>(type: K, listener: OAuthClientListener<K> | null, options?: boolean | EventListenerOptions): void;
+  removeEventListener<K extends OAuthEventType>(
+    type: K,
+    listener: OAuthClientListener<K> | null,
+    options?: boolean | EventListenerOptions,
+  ): void;
 }
 
 /** @internal Wires in the wasm core (done by the package entry). */

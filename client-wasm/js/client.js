@@ -213,11 +213,13 @@ export class OAuthClient extends EventTarget {
     const storage = o.storage ?? "memory";
     const leeway = o.refreshLeewaySeconds ?? 60;
     if (
-      typeof o.worker !== "string" || !o.worker ||
+      typeof o.worker !== "string" ||
+      !o.worker ||
       (o.provider != null && typeof o.provider !== "string") ||
       (o.api != null && (typeof o.api !== "string" || !o.api)) ||
       !["memory", "session", "local"].includes(storage) ||
-      typeof leeway !== "number" || !(leeway >= 0 && leeway < Infinity)
+      typeof leeway !== "number" ||
+      !(leeway >= 0 && leeway < Infinity)
     ) {
       throw fail("invalid_options");
     }
@@ -263,14 +265,18 @@ export class OAuthClient extends EventTarget {
         remove("session", PENDING);
       } else {
         // ONE pending login per tab: a new one replaces the old.
-        write("session", PENDING, JSON.stringify({
-          state: pkce.state,
-          verifier: pkce.verifier,
-          returnTo,
-          issuer: typeof answer.issuer === "string" ? answer.issuer : null,
-          provider: typeof answer.provider === "string" ? answer.provider : provider,
-          codeParam: typeof answer.code_param === "string" ? answer.code_param : "code",
-        }));
+        write(
+          "session",
+          PENDING,
+          JSON.stringify({
+            state: pkce.state,
+            verifier: pkce.verifier,
+            returnTo,
+            issuer: typeof answer.issuer === "string" ? answer.issuer : null,
+            provider: typeof answer.provider === "string" ? answer.provider : provider,
+            codeParam: typeof answer.code_param === "string" ? answer.code_param : "code",
+          }),
+        );
       }
       location.assign(url);
     });
@@ -294,7 +300,15 @@ export class OAuthClient extends EventTarget {
       const p = pending || {};
       /** @type {import("./core/oauth_edge.js").CallbackCheck} */
       const checked = JSON.parse(
-        core.checkCallback(query, str(p.state), str(p.verifier), str(p.returnTo), str(p.issuer), str(p.codeParam), read("session", USED) ?? undefined),
+        core.checkCallback(
+          query,
+          str(p.state),
+          str(p.verifier),
+          str(p.returnTo),
+          str(p.issuer),
+          str(p.codeParam),
+          read("session", USED) ?? undefined,
+        ),
       );
       if (checked.consumedState) {
         try {
@@ -330,7 +344,7 @@ export class OAuthClient extends EventTarget {
       else if (!data) this.#forget();
       if (failed) throw failed;
       if (data && !view) throw fail("worker_bad_response");
-      return view ? view.user ?? {} : null;
+      return view ? (view.user ?? {}) : null;
     });
   }
 

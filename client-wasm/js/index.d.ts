@@ -1,5 +1,18 @@
 export { OAuthClient, OAuthError } from "./client.js";
 export type {
-  AuthorizationErrorCode, CallbackResult, ClientErrorCode, CredentialsOptions, LoginOptions, OAuthClientEventMap,
-  OAuthClientEvent, OAuthClientListener, OAuthClientOptions, OAuthErrorCode, OAuthEventType, Registration, TokenInfo, User, WorkerErrorCode,
+  AuthorizationErrorCode,
+  CallbackResult,
+  ClientErrorCode,
+  CredentialsOptions,
+  LoginOptions,
+  OAuthClientEventMap,
+  OAuthClientEvent,
+  OAuthClientListener,
+  OAuthClientOptions,
+  OAuthErrorCode,
+  OAuthEventType,
+  Registration,
+  TokenInfo,
+  User,
+  WorkerErrorCode,
 } from "./client.js";

@@ -42,7 +42,7 @@ export function fakeFetch(routes) {
     }
     for (const [k, v] of Object.entries(answer.headers ?? {})) headers[k] = fill(v);
     // A 204 has no body (the Response constructor refuses one).
-    const body = status === 204 ? null : answer.raw ?? fill(JSON.stringify(answer.body ?? {}));
+    const body = status === 204 ? null : (answer.raw ?? fill(JSON.stringify(answer.body ?? {})));
     return new Response(body, { status, headers });
   };
 }
@@ -121,7 +121,6 @@ export function abortable() {
 export function isA(x, name) {
   return x instanceof globalThis[name];
 }
-
 
 /** Takes the Web Lock `name` as another tab would; resolves to a function that releases it. */
 export function holdLock(name) {

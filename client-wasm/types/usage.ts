@@ -27,11 +27,15 @@ export async function correctUses(signal: AbortSignal): Promise<void> {
     const event: CustomEvent<TokenInfo> = ev;
     void [info, expires, event];
   });
-  client.addEventListener("sessionEnded", (ev) => {
-    const err: OAuthError = ev.detail;
-    const code: OAuthErrorCode = ev.detail.code;
-    void [err, code];
-  }, { once: true, signal });
+  client.addEventListener(
+    "sessionEnded",
+    (ev) => {
+      const err: OAuthError = ev.detail;
+      const code: OAuthErrorCode = ev.detail.code;
+      void [err, code];
+    },
+    { once: true, signal },
+  );
   client.addEventListener("error", { handleEvent: (ev: OAuthClientEvent<"error">) => void ev.detail.message });
   const onLogout = (ev: CustomEvent<undefined>) => void ev.type;
   client.addEventListener("logout", onLogout, true);
@@ -51,7 +55,18 @@ export async function correctUses(signal: AbortSignal): Promise<void> {
   const res: Response = await client.fetch("https://api.example/me", { method: "POST" });
   const proxied: Response = await client.apiFetch("paysera/user/me");
   await client.logout({ everywhere: true });
-  void [info, registered, token, res, proxied, client.loggedIn, client.user, client.scope, client.expiresAt, client.provider];
+  void [
+    info,
+    registered,
+    token,
+    res,
+    proxied,
+    client.loggedIn,
+    client.user,
+    client.scope,
+    client.expiresAt,
+    client.provider,
+  ];
 
   try {
     await client.refresh();

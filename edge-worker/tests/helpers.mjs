@@ -34,7 +34,10 @@ export const WORKER_BUILD = process.env.OAUTH_EDGE_WORKER_BUILD ? resolve(proces
  * DO storage has crashed workerd) and `bindings`. `cleanup()` removes the directory.
  */
 export function workerOptions(bindings) {
-  assert.ok(existsSync(join(WORKER_BUILD, "index.js")), `${WORKER_BUILD}/index.js is missing: run scripts/build-worker.sh first`);
+  assert.ok(
+    existsSync(join(WORKER_BUILD, "index.js")),
+    `${WORKER_BUILD}/index.js is missing: run scripts/build-worker.sh first`,
+  );
   const persist = mkdtempSync(join(tmpdir(), "oauth-edge-do-"));
   const options = {
     modules: true,
@@ -69,7 +72,11 @@ export function workerOptions(bindings) {
  * Workers in turn can share it). Returns request helpers bound to it.
  */
 export async function startWorker(bindings, { sessionKey = randomBytes(32), kvPersist } = {}) {
-  const { options, cleanup } = workerOptions({ SESSION_KEY: sessionKey.toString("base64"), ALLOWED_ORIGINS: OTHER, ...bindings });
+  const { options, cleanup } = workerOptions({
+    SESSION_KEY: sessionKey.toString("base64"),
+    ALLOWED_ORIGINS: OTHER,
+    ...bindings,
+  });
   if (kvPersist) options.kvPersist = kvPersist;
   const mf = new Miniflare(options);
   const kv = await mf.getKVNamespace("SESSIONS");
@@ -155,7 +162,17 @@ export async function startWorker(bindings, { sessionKey = randomBytes(32), kvPe
   }
 
   return {
-    mf, kv, sessionKey, call, navigate, api, begin, codeLogin, session, record, plantSession,
+    mf,
+    kv,
+    sessionKey,
+    call,
+    navigate,
+    api,
+    begin,
+    codeLogin,
+    session,
+    record,
+    plantSession,
     close: async () => {
       await mf.dispose();
       cleanup();

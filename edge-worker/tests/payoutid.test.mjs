@@ -8,9 +8,7 @@ import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 
 import { startPayoutId } from "../../tests/providers/payoutid.mjs";
-import {
-  APP, SESSION, emulatorHook, maxAge, nowSec, signIn, startWorker,
-} from "./helpers.mjs";
+import { APP, SESSION, emulatorHook, maxAge, nowSec, signIn, startWorker } from "./helpers.mjs";
 
 const CLIENT_ID = "payout-client";
 const CLIENT_SECRET = randomBytes(18).toString("base64url");
@@ -89,8 +87,13 @@ describe("PayoutID", () => {
 
     // SESSION_TTL_SECONDS is a year; PayoutID's refresh token lives 90 days: cookie and KV end then.
     assert.equal(maxAge(res.cookies[SESSION]), NINETY_DAYS);
-    const { keys: [meta] } = await w.kv.list({ prefix: s.kvKey });
-    assert.ok(meta.expiration <= t0 + NINETY_DAYS + 30 && meta.expiration >= t0 + NINETY_DAYS - 30, `KV expiration ${meta.expiration - t0} s`);
+    const {
+      keys: [meta],
+    } = await w.kv.list({ prefix: s.kvKey });
+    assert.ok(
+      meta.expiration <= t0 + NINETY_DAYS + 30 && meta.expiration >= t0 + NINETY_DAYS - 30,
+      `KV expiration ${meta.expiration - t0} s`,
+    );
 
     const user = await w.api("/api/payout/user", { cookie: s.cookie });
     assert.equal(user.status, 200, user.text);
@@ -161,20 +164,31 @@ describe("PayoutID", () => {
   test("client credentials: one fetch for concurrent first calls; refusals replace the token at most once per REPLACE_FLOOR (10 s)", async () => {
     const s = await w.codeLogin({ provider: "payout", username: "ccflood", codeParam: "authorization_code" });
     const count = async () => (await stats(sandbox)).token.by_grant.client_credentials ?? 0;
-    const calls = (n) => Promise.all(Array.from({ length: n }, () => w.api("/api/payout-flood/rates", { cookie: s.cookie })));
+    const calls = (n) =>
+      Promise.all(Array.from({ length: n }, () => w.api("/api/payout-flood/rates", { cookie: s.cookie })));
     const c0 = await count();
     const firsts = await calls(8);
-    assert.deepEqual(firsts.map((r) => r.status), Array(8).fill(200));
+    assert.deepEqual(
+      firsts.map((r) => r.status),
+      Array(8).fill(200),
+    );
     assert.equal(await count(), c0 + 1, "concurrent first calls: single flight");
     const t0 = Date.now();
     await emulatorHook(sandbox, "/__test/revoke-all");
     const flood = await calls(8);
     assert.ok(Date.now() - t0 < 9000, "the flood took too long for this test to mean anything");
-    assert.deepEqual(flood.map((r) => r.status), Array(8).fill(401), "within the floor the API's 401 stands");
+    assert.deepEqual(
+      flood.map((r) => r.status),
+      Array(8).fill(401),
+      "within the floor the API's 401 stands",
+    );
     assert.equal(await count(), c0 + 1, "no token fetched for refusals within the floor");
     await new Promise((r) => setTimeout(r, 10_500));
     const later = await calls(4);
-    assert.deepEqual(later.map((r) => r.status), Array(4).fill(200));
+    assert.deepEqual(
+      later.map((r) => r.status),
+      Array(4).fill(200),
+    );
     assert.equal(await count(), c0 + 2, "after the floor: replaced exactly once");
   });
 

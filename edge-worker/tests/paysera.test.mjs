@@ -19,7 +19,12 @@ let ps;
 let w;
 
 before(async () => {
-  ps = await startPaysera({ clientId: CLIENT_ID, clientSecret: MAC_KEY, redirectUris: [REDIRECT_URI], testHooks: true });
+  ps = await startPaysera({
+    clientId: CLIENT_ID,
+    clientSecret: MAC_KEY,
+    redirectUris: [REDIRECT_URI],
+    testHooks: true,
+  });
   w = await startWorker({
     PROVIDERS: {
       paysera: {

@@ -19,7 +19,12 @@ let px;
 let w;
 
 before(async () => {
-  px = await startPaytronix({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris: [REDIRECT_URI], testHooks: true });
+  px = await startPaytronix({
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    redirectUris: [REDIRECT_URI],
+    testHooks: true,
+  });
   const entry = {
     profile: "paytronix",
     authorization_endpoint: px.endpoints.authorization,

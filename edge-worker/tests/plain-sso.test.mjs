@@ -102,7 +102,11 @@ describe("plain SSO", () => {
       // No tx cookie at all (another browser, expired, used).
       [victim.location.href, undefined, "no_transaction"],
       // The right tx with the tokens stripped.
-      [`${CALLBACK}?tx=${victim.location.searchParams.get("tx")}&user_id=victim`, victim.tx.txCookie, "invalid_token_response"],
+      [
+        `${CALLBACK}?tx=${victim.location.searchParams.get("tx")}&user_id=victim`,
+        victim.tx.txCookie,
+        "invalid_token_response",
+      ],
       // Two tx values.
       [`${victim.location.href}&tx=x`, victim.tx.txCookie, "transaction_mismatch"],
     ];
@@ -178,14 +182,18 @@ describe("plain SSO", () => {
     const ok = await w.call("/auth/register", { body: { provider: "sso", username: "newbie", password: "s3cret" } });
     assert.equal(ok.status, 201, ok.text);
     assert.deepEqual(ok.json, { registered: true });
-    const again = await w.call("/auth/register", { body: { provider: "sso", username: "newbie", password: "0ther-pw-5" } });
+    const again = await w.call("/auth/register", {
+      body: { provider: "sso", username: "newbie", password: "0ther-pw-5" },
+    });
     assert.equal(again.status, 409);
     assert.equal(again.json.code, "registration_failed");
     assert.equal(again.json.error, "username already exists");
     // The registered user signs in with the registered password only.
     const login = await w.call("/auth/password", { body: { provider: "sso", username: "newbie", password: "s3cret" } });
     assert.equal(login.status, 200, login.text);
-    const wrong = await w.call("/auth/password", { body: { provider: "sso", username: "newbie", password: "0ther-pw-5" } });
+    const wrong = await w.call("/auth/password", {
+      body: { provider: "sso", username: "newbie", password: "0ther-pw-5" },
+    });
     assert.equal(wrong.status, 401);
     assert.equal(wrong.json.code, "login_failed");
     assert.equal(wrong.json.error, "wrong username or password");

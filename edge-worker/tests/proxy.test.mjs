@@ -20,15 +20,27 @@ let session;
 function record(provider, token, extra = {}) {
   const now = nowSec();
   return {
-    provider, access_token: token, token_type: "Bearer", expires_at: now + 3600, refresh_token: null,
-    mac_key: null, scope: null, user: {}, created_at: now, refreshed_at: now, ...extra,
+    provider,
+    access_token: token,
+    token_type: "Bearer",
+    expires_at: now + 3600,
+    refresh_token: null,
+    mac_key: null,
+    scope: null,
+    user: {},
+    created_at: now,
+    refreshed_at: now,
+    ...extra,
   };
 }
 
 function providers(api) {
   const entry = (name) => ({
-    authorization_endpoint: `${base}/authorize`, token_endpoint: `${base}/token`, client_id: name,
-    redirect_uri: `${APP}/callback`, client_auth: "none",
+    authorization_endpoint: `${base}/authorize`,
+    token_endpoint: `${base}/token`,
+    client_id: name,
+    redirect_uri: `${APP}/callback`,
+    client_auth: "none",
   });
   return {
     echo: { ...entry("echo"), api: { base_url: `${base}/base/`, methods: ["GET", "POST"], ...api } },
@@ -74,7 +86,13 @@ async function raw(target, headers) {
   const url = await w.mf.ready;
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: url.hostname, port: url.port, path: target, headers: { Host: "localhost:8787", ...headers }, agent: false },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: target,
+        headers: { Host: "localhost:8787", ...headers },
+        agent: false,
+      },
       (res) => {
         let body = "";
         res.setEncoding("utf8");
@@ -90,7 +108,10 @@ async function raw(target, headers) {
 describe("API proxy", () => {
   test("forwards method, path, query and body with the session's token; passes back status, type, body", async () => {
     received = [];
-    const get = await w.api("/api/echo/items/a%20b?x=1&y=2", { cookie: session.cookie, headers: { Accept: "application/json" } });
+    const get = await w.api("/api/echo/items/a%20b?x=1&y=2", {
+      cookie: session.cookie,
+      headers: { Accept: "application/json" },
+    });
     assert.equal(get.status, 200, get.text);
     assert.equal(get.json.method, "GET");
     assert.equal(get.json.url, "/base/items/a%20b?x=1&y=2");
@@ -135,9 +156,16 @@ describe("API proxy", () => {
     received = [];
     // As a client normalising its URL sends them (dispatchFetch) ...
     for (const path of [
-      "/api/echo/a%2fb", "/api/echo/..%2f..%2fx", "/api/echo/a%5Cb", "/api/echo/a%00",
-      "/api/echo//evil.example/x", "/api/echo/@evil.example", "/api/echo/user@evil.example/x",
-      "/api/echo/http://evil.example/", "/api/echo/https:evil.example", "/api/echo/%2e%2e%2fx",
+      "/api/echo/a%2fb",
+      "/api/echo/..%2f..%2fx",
+      "/api/echo/a%5Cb",
+      "/api/echo/a%00",
+      "/api/echo//evil.example/x",
+      "/api/echo/@evil.example",
+      "/api/echo/user@evil.example/x",
+      "/api/echo/http://evil.example/",
+      "/api/echo/https:evil.example",
+      "/api/echo/%2e%2e%2fx",
     ]) {
       const res = await w.api(path, { cookie: session.cookie });
       assert.equal(res.status, 400, `${path}: ${res.text}`);
@@ -145,7 +173,12 @@ describe("API proxy", () => {
     }
     // ... and as written, unnormalised, on the wire: the runtime resolves dot segments first, so
     // these leave the API prefix altogether (404) or stay below the base.
-    for (const target of ["/api/echo/../../auth/session", "/api/echo/%2e%2e/%2e%2e/x", "/api/echo/a/%2E%2E/%2e%2e/%2e%2e/x", "/api/echo/..\\..\\x"]) {
+    for (const target of [
+      "/api/echo/../../auth/session",
+      "/api/echo/%2e%2e/%2e%2e/x",
+      "/api/echo/a/%2E%2E/%2e%2e/%2e%2e/x",
+      "/api/echo/..\\..\\x",
+    ]) {
       const res = await raw(target, { "X-OAuth-Edge": "1", Cookie: session.cookie });
       assert.notEqual(res.status, 200, `${target}: ${res.body}`);
     }
@@ -161,7 +194,9 @@ describe("API proxy", () => {
     assert.equal(del.json.code, "method_not_allowed");
     assert.equal(del.headers.get("allow"), "GET, POST, OPTIONS");
     const pre = await w.call("/api/echo/items", {
-      method: "OPTIONS", csrf: false, origin: OTHER,
+      method: "OPTIONS",
+      csrf: false,
+      origin: OTHER,
       headers: { "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "x-oauth-edge" },
     });
     assert.equal(pre.status, 204);
@@ -186,7 +221,10 @@ describe("API proxy", () => {
       assert.equal(res.json.code, code, JSON.stringify(opts));
     }
     assert.deepEqual(received, []);
-    const sameOrigin = await w.api("/api/echo/x", { cookie: session.cookie, headers: { "Sec-Fetch-Site": "same-origin" } });
+    const sameOrigin = await w.api("/api/echo/x", {
+      cookie: session.cookie,
+      headers: { "Sec-Fetch-Site": "same-origin" },
+    });
     assert.equal(sameOrigin.status, 200);
     const cross = await w.api("/api/echo/x", { cookie: session.cookie, origin: OTHER });
     assert.equal(cross.status, 200);
@@ -239,7 +277,10 @@ describe("API proxy", () => {
     }
     // An API answering 404 / 401 with a body shaped like the Worker's (even sending the header
     // itself: only Content-Type of its headers comes back).
-    for (const [status, code] of [[404, "not_found"], [401, "session_ended"]]) {
+    for (const [status, code] of [
+      [404, "not_found"],
+      [401, "session_ended"],
+    ]) {
       const res = await w.api(`/api/echo/lookalike/${status}/${code}`, { cookie: session.cookie });
       assert.equal(res.status, status, res.text);
       assert.equal(res.json.code, code);

@@ -14,7 +14,18 @@ import { captureMiniflare } from "../../tests/support/log-ledger.mjs";
 import { pkcePair, signInAtIdp } from "../../tests/support/oauth-http.mjs";
 import { discover, standardProvider } from "../../tests/support/stack.mjs";
 import {
-  APP, EVIL, OTHER, PURPOSE, SESSION, TX, answer, assertCleared, kvKeyOf, open, rememberRequest, seal,
+  APP,
+  EVIL,
+  OTHER,
+  PURPOSE,
+  SESSION,
+  TX,
+  answer,
+  assertCleared,
+  kvKeyOf,
+  open,
+  rememberRequest,
+  seal,
   workerOptions as baseOptions,
 } from "./helpers.mjs";
 
@@ -46,7 +57,9 @@ before(async () => {
     // An object var (wrangler.toml [vars] table); a JSON string works too (see the config test).
     // The front-channel authorization request is what these tests read; pushed requests (RFC 9126)
     // are tests/oidc/'s.
-    PROVIDERS: { default: { ...standardProvider(meta, { clientId: CLIENT_ID, redirectUri: REDIRECT_URI }), par: false } },
+    PROVIDERS: {
+      default: { ...standardProvider(meta, { clientId: CLIENT_ID, redirectUri: REDIRECT_URI }), par: false },
+    },
     CLIENT_SECRET_DEFAULT: CLIENT_SECRET,
     SESSION_KEY: randomBytes(32).toString("base64"),
     ALLOWED_ORIGINS: OTHER,
@@ -183,7 +196,10 @@ describe("request rules", () => {
         method: "OPTIONS",
         csrf: false,
         origin,
-        headers: { "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type,x-oauth-edge" },
+        headers: {
+          "Access-Control-Request-Method": "POST",
+          "Access-Control-Request-Headers": "content-type,x-oauth-edge",
+        },
       });
     const ok = await pre(OTHER);
     assert.equal(ok.status, 204);
@@ -244,7 +260,12 @@ describe("login and code exchange", () => {
     const unknown = await call("/auth/login", { body: { provider: "nope", state, code_challenge: challenge } });
     assert.equal(unknown.status, 400);
     assert.equal(unknown.json.code, "unknown_provider");
-    for (const body of ["{not json", { state }, { state, code_challenge: "plain-not-s256" }, { state: "x", code_challenge: challenge }]) {
+    for (const body of [
+      "{not json",
+      { state },
+      { state, code_challenge: "plain-not-s256" },
+      { state: "x", code_challenge: challenge },
+    ]) {
       const res = await call("/auth/login", { body });
       assert.equal(res.status, 400, JSON.stringify(body));
       assert.equal(res.json.code, "bad_request");
@@ -272,9 +293,17 @@ describe("login and code exchange", () => {
   test("state, verifier or issuer mismatch: refused before any code exchange", async () => {
     const before = (await idpHook("/__test/stats")).token.total;
     const cases = [
-      [(tx) => ({ state: randomBytes(32).toString("base64url"), code_verifier: tx.verifier }), "transaction_mismatch", /state/],
+      [
+        (tx) => ({ state: randomBytes(32).toString("base64url"), code_verifier: tx.verifier }),
+        "transaction_mismatch",
+        /state/,
+      ],
       [(tx) => ({ state: tx.state, code_verifier: pkcePair().verifier }), "transaction_mismatch", /code_verifier/],
-      [(tx) => ({ state: tx.state, code_verifier: tx.verifier, iss: "https://evil.example" }), "issuer_mismatch", /authorization server/],
+      [
+        (tx) => ({ state: tx.state, code_verifier: tx.verifier, iss: "https://evil.example" }),
+        "issuer_mismatch",
+        /authorization server/,
+      ],
     ];
     for (const [make, code, message] of cases) {
       const tx = await begin();
@@ -312,13 +341,18 @@ describe("login and code exchange", () => {
     assert.ok(keys.includes(kvKey), `${kvKey} not in ${keys}`);
     assert.ok(keys.every((k) => !k.includes(id)));
     const stored = await kv.get(kvKey);
-    const refreshTokens = idp.store.list("RefreshToken").filter(([, p]) => p.accountId === "kvcheck").map(([rt]) => rt);
+    const refreshTokens = idp.store
+      .list("RefreshToken")
+      .filter(([, p]) => p.accountId === "kvcheck")
+      .map(([rt]) => rt);
     assert.equal(refreshTokens.length, 1);
     for (const secret of [view.access_token, refreshTokens[0], "kvcheck", "Bearer"]) {
       assert.ok(!stored.includes(secret), `KV value contains ${secret.slice(0, 6)}…`);
     }
     assert.throws(() => JSON.parse(stored));
-    const { keys: [meta] } = await kv.list({ prefix: kvKey });
+    const {
+      keys: [meta],
+    } = await kv.list({ prefix: kvKey });
     assert.ok(meta.expiration > t0 + SESSION_TTL - 30 && meta.expiration <= t0 + SESSION_TTL + 30, "KV TTL");
 
     const session = await call("/auth/session", { cookie: `${SESSION}=${id}` });
@@ -346,7 +380,10 @@ describe("refresh", () => {
   test("refresh rotates the refresh token and answers a new access token", async () => {
     const s = await logIn("rotate");
     const activeRefreshTokens = () =>
-      idp.store.list("RefreshToken").filter(([, p]) => p.accountId === "rotate" && !p.consumed).map(([rt]) => rt);
+      idp.store
+        .list("RefreshToken")
+        .filter(([, p]) => p.accountId === "rotate" && !p.consumed)
+        .map(([rt]) => rt);
     const rtBefore = activeRefreshTokens();
     assert.equal(rtBefore.length, 1);
     const storedBefore = await kv.get(s.kvKey);
@@ -469,7 +506,10 @@ describe("refresh", () => {
     const none = await call("/auth/refresh", { body: {} });
     assert.equal(none.status, 401);
     assert.equal(none.json.code, "no_session");
-    const unknown = await call("/auth/refresh", { cookie: `${SESSION}=${randomBytes(32).toString("base64url")}`, body: {} });
+    const unknown = await call("/auth/refresh", {
+      cookie: `${SESSION}=${randomBytes(32).toString("base64url")}`,
+      body: {},
+    });
     assert.equal(unknown.json.code, "no_session");
     assertCleared(unknown.cookies[SESSION], SESSION);
     const bad = await call("/auth/refresh", { body: { held_expires_at: "soon" } });
@@ -557,7 +597,9 @@ describe("configuration", () => {
       rememberRequest(body);
       const headers = { "X-OAuth-Edge": "1", Origin: APP, "Content-Type": "application/json" };
       if (cookie) headers.Cookie = cookie;
-      return answer(await w.dispatchFetch(`${APP}${path}`, { method: "POST", headers, body: JSON.stringify(body ?? {}) }));
+      return answer(
+        await w.dispatchFetch(`${APP}${path}`, { method: "POST", headers, body: JSON.stringify(body ?? {}) }),
+      );
     };
     const logged = async (pattern) => {
       for (let i = 0; i < 50 && !pattern.test(log.join("")); i++) await new Promise((r) => setTimeout(r, 100));
@@ -592,7 +634,9 @@ describe("configuration", () => {
         assert.equal(res.json.code, "config_error");
         assert.match(res.json.message, new RegExp(`\`${name}\`.*turned off`));
         assert.doesNotMatch(res.json.message, /CLIENT_SECRET|token_endpoint|idp\.example/);
-        await logged(new RegExp(`config_error: provider \`${name}\` is turned off \\(the others work\\): ${key.source}`));
+        await logged(
+          new RegExp(`config_error: provider \`${name}\` is turned off \\(the others work\\): ${key.source}`),
+        );
       }
       const unknown = await post("/auth/login", { provider: "nope", state, code_challenge: challenge });
       assert.equal(unknown.json.code, "unknown_provider");
@@ -609,7 +653,9 @@ describe("configuration", () => {
   });
 
   test("PROVIDERS as a JSON string and a custom AUTH_PREFIX", async () => {
-    const other = new Miniflare(workerOptions({ PROVIDERS: JSON.stringify(bindings.PROVIDERS), AUTH_PREFIX: "/api/auth" }));
+    const other = new Miniflare(
+      workerOptions({ PROVIDERS: JSON.stringify(bindings.PROVIDERS), AUTH_PREFIX: "/api/auth" }),
+    );
     try {
       const { challenge } = pkcePair();
       const res = await other.dispatchFetch(`${APP}/api/auth/login`, {

@@ -18,7 +18,17 @@ import { startPlainSso } from "../providers/plain-sso.mjs";
 import { signInAtIdp } from "../support/oauth-http.mjs";
 import { discover, standardProvider } from "../support/stack.mjs";
 import {
-  APP, EVIL, PURPOSE, SESSION, TX, assertCleared, emulatorHook, kvKeyOf, seal, signIn, startWorker,
+  APP,
+  EVIL,
+  PURPOSE,
+  SESSION,
+  TX,
+  assertCleared,
+  emulatorHook,
+  kvKeyOf,
+  seal,
+  signIn,
+  startWorker,
 } from "../../edge-worker/tests/helpers.mjs";
 
 const CLIENT_ID = "attack-test";
@@ -73,7 +83,7 @@ after(async () => {
   await sso?.close();
 });
 
-const idpStats = async () => (await (await fetch(`${idp.issuer}/__test/stats`)).json());
+const idpStats = async () => await (await fetch(`${idp.issuer}/__test/stats`)).json();
 const ssoStats = () => emulatorHook(sso, "/__test/stats", "GET");
 const kvSnapshot = async () => (await w.kv.list()).keys.map((k) => k.name).sort();
 
@@ -83,7 +93,12 @@ async function logIn(username = "alice", { cookie } = {}) {
   const cb = await signInAtIdp(tx.res.json.authorization_url, { username });
   const res = await w.call("/auth/token", {
     cookie: [tx.txCookie, cookie].filter(Boolean).join("; "),
-    body: { code: cb.searchParams.get("code"), state: cb.searchParams.get("state"), code_verifier: tx.verifier, iss: cb.searchParams.get("iss") },
+    body: {
+      code: cb.searchParams.get("code"),
+      state: cb.searchParams.get("state"),
+      code_verifier: tx.verifier,
+      iss: cb.searchParams.get("iss"),
+    },
   });
   assert.equal(res.status, 200, res.text);
   const s = w.session(res);
@@ -126,7 +141,11 @@ describe("CSRF and CORS (RFC 9700 §4.4.1, RFC 6819 §4.4.1.8): browser-only def
       ["no X-OAuth-Edge", { csrf: false }, "csrf_header_missing"],
       ["foreign Origin", { origin: EVIL }, "origin_not_allowed"],
       ["Origin: null (sandboxed iframe, file:)", { origin: "null" }, "origin_not_allowed"],
-      ["a form's text/plain, no header", { csrf: false, headers: { "Content-Type": "text/plain" } }, "csrf_header_missing"],
+      [
+        "a form's text/plain, no header",
+        { csrf: false, headers: { "Content-Type": "text/plain" } },
+        "csrf_header_missing",
+      ],
       ["cross-site fetch", { origin: EVIL, headers: { "Sec-Fetch-Site": "cross-site" } }, "origin_not_allowed"],
       ["sibling subdomain", { origin: "https://evil.localhost:8787" }, "origin_not_allowed"],
     ];
@@ -150,7 +169,9 @@ describe("CSRF and CORS (RFC 9700 §4.4.1, RFC 6819 §4.4.1.8): browser-only def
   test("a preflight from an unlisted origin gets no CORS grant", async () => {
     for (const path of ["/auth/token", "/api/default/hello"]) {
       const res = await w.call(path, {
-        method: "OPTIONS", csrf: false, origin: EVIL,
+        method: "OPTIONS",
+        csrf: false,
+        origin: EVIL,
         headers: { "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "x-oauth-edge" },
       });
       assert.equal(res.status, 403, path);
@@ -201,7 +222,12 @@ describe("cookies (RFC 6265bis §4.1.3.2, issue 6 finding 2)", () => {
     const cb = await signInAtIdp(tx.res.json.authorization_url, { username: "fixation-victim" });
     const token = await w.call("/auth/token", {
       cookie: `${planted.txCookie}; ${tx.txCookie}`,
-      body: { code: cb.searchParams.get("code"), state: cb.searchParams.get("state"), code_verifier: tx.verifier, iss: cb.searchParams.get("iss") },
+      body: {
+        code: cb.searchParams.get("code"),
+        state: cb.searchParams.get("state"),
+        code_verifier: tx.verifier,
+        iss: cb.searchParams.get("iss"),
+      },
     });
     assert.equal(token.status, 400, token.text);
     assert.equal(token.json.code, "no_transaction");
@@ -255,14 +281,20 @@ describe("sessions end for real (issue 6 finding 7, RFC 7009, RFC 9700 §4.14)",
     assert.notEqual(fresh.id, old.id);
     assert.equal(await w.kv.get(old.kvKey), null);
     assert.equal((await idpStats()).revocations, revocations + 2, "refresh and access token revocations");
-    const hello = await fetch(`${idp.issuer}/api/hello`, { headers: { authorization: `Bearer ${old.view.access_token}` } });
+    const hello = await fetch(`${idp.issuer}/api/hello`, {
+      headers: { authorization: `Bearer ${old.view.access_token}` },
+    });
     assert.equal(hello.status, 401, "the replaced access token is still valid");
   });
 
   test("no answer ever carries a refresh token", async () => {
     const s = await logIn("no-rt");
     const rt = (await s.record()).refresh_token;
-    const answers = [s.res, await w.call("/auth/session", { cookie: s.cookie }), await w.call("/auth/refresh", { cookie: s.cookie, body: {} })];
+    const answers = [
+      s.res,
+      await w.call("/auth/session", { cookie: s.cookie }),
+      await w.call("/auth/refresh", { cookie: s.cookie, body: {} }),
+    ];
     const rt2 = (await w.record(s.kvKey)).refresh_token;
     answers.push(await w.api("/api/default/hello", { cookie: s.cookie }));
     for (const a of answers) {
@@ -318,7 +350,10 @@ describe("scripted volume (issue 6 findings 4 and 5)", () => {
     for (let i = 0; i < 9; i++) codes.push((await pw(`user${i}`, "192.0.2.77")).status);
     assert.deepEqual(codes, [401, 401, 401, 401, 401, 401, 401, 401, 429]);
     // Registration counts too (a 409 would enumerate names).
-    const reg = await w.call("/auth/register", { body: { provider: "sso", username: "user0", password: "x" }, headers: { "CF-Connecting-IP": "192.0.2.77" } });
+    const reg = await w.call("/auth/register", {
+      body: { provider: "sso", username: "user0", password: "x" },
+      headers: { "CF-Connecting-IP": "192.0.2.77" },
+    });
     assert.equal(reg.status, 429, reg.text);
   });
 
@@ -331,9 +366,16 @@ describe("scripted volume (issue 6 findings 4 and 5)", () => {
     }
     // Chunked: no Content-Length, the Worker counts while reading.
     const chunks = [Buffer.alloc(1500, 0x20), Buffer.alloc(1500, 0x20)];
-    const stream = new ReadableStream({ pull(c) { const n = chunks.shift(); n ? c.enqueue(n) : c.close(); } });
+    const stream = new ReadableStream({
+      pull(c) {
+        const n = chunks.shift();
+        n ? c.enqueue(n) : c.close();
+      },
+    });
     const res = await w.mf.dispatchFetch(`${APP}/auth/session`, {
-      method: "POST", body: stream, duplex: "half",
+      method: "POST",
+      body: stream,
+      duplex: "half",
       headers: { "X-OAuth-Edge": "1", Origin: APP, "Content-Type": "application/json" },
     });
     assert.equal(res.status, 413, await res.text());
@@ -342,7 +384,11 @@ describe("scripted volume (issue 6 findings 4 and 5)", () => {
     const mid = "x".repeat(AUTH_BODY_LIMIT + 100);
     const ok = await w.api("/api/default/hello", { cookie: s.cookie, method: "POST", body: JSON.stringify({ mid }) });
     assert.notEqual(ok.status, 413, ok.text);
-    const over = await w.api("/api/default/hello", { cookie: s.cookie, method: "POST", body: "y".repeat(API_BODY_LIMIT + 1) });
+    const over = await w.api("/api/default/hello", {
+      cookie: s.cookie,
+      method: "POST",
+      body: "y".repeat(API_BODY_LIMIT + 1),
+    });
     assert.equal(over.status, 413, over.text);
   });
 });
@@ -379,12 +425,20 @@ describe("sealing (issue 6 finding 6)", () => {
       const cb = await signInAtIdp(tx.res.json.authorization_url, { username: "rotate" });
       const login = await a.call("/auth/token", {
         cookie: tx.txCookie,
-        body: { code: cb.searchParams.get("code"), state: cb.searchParams.get("state"), code_verifier: tx.verifier, iss: cb.searchParams.get("iss") },
+        body: {
+          code: cb.searchParams.get("code"),
+          state: cb.searchParams.get("state"),
+          code_verifier: tx.verifier,
+          iss: cb.searchParams.get("iss"),
+        },
       });
       assert.equal(login.status, 200, login.text);
       const s = a.session(login);
       await a.close();
-      const b = await startWorker({ ...bindings, SESSION_KEY_PREVIOUS: k1.toString("base64") }, { sessionKey: k2, kvPersist: dir });
+      const b = await startWorker(
+        { ...bindings, SESSION_KEY_PREVIOUS: k1.toString("base64") },
+        { sessionKey: k2, kvPersist: dir },
+      );
       const during = await b.call("/auth/session", { cookie: s.cookie });
       await b.close();
       assert.equal(during.status, 200, during.text);

@@ -32,21 +32,32 @@ function check({ vars, secrets, kvId = KV_ID, args = [] }) {
       'main = "index.js"',
       'compatibility_date = "2026-04-01"',
       "[vars]",
-      ...Object.entries(vars).map(([k, v]) => `${k} = ${JSON.stringify(typeof v === "string" ? v : JSON.stringify(v))}`),
+      ...Object.entries(vars).map(
+        ([k, v]) => `${k} = ${JSON.stringify(typeof v === "string" ? v : JSON.stringify(v))}`,
+      ),
       "[[kv_namespaces]]",
       'binding = "SESSIONS"',
       `id = "${kvId}"`,
     ].join("\n");
     writeFileSync(join(dir, "wrangler.toml"), toml);
-    writeFileSync(join(dir, ".dev.vars"), Object.entries(secrets).map(([k, v]) => `${k}=${v}`).join("\n"));
+    writeFileSync(
+      join(dir, ".dev.vars"),
+      Object.entries(secrets)
+        .map(([k, v]) => `${k}=${v}`)
+        .join("\n"),
+    );
     const env = Object.fromEntries(
       Object.entries(process.env).filter(([k]) => !/^(SESSION_KEY|SESSION_KEY_PREVIOUS|CLIENT_SECRET_.+)$/.test(k)),
     );
-    const run = spawnSync(process.execPath, [join(ROOT, "scripts/check-config.mjs"), ...args, join(dir, "wrangler.toml")], {
-      encoding: "utf8",
-      env,
-      timeout: 170_000,
-    });
+    const run = spawnSync(
+      process.execPath,
+      [join(ROOT, "scripts/check-config.mjs"), ...args, join(dir, "wrangler.toml")],
+      {
+        encoding: "utf8",
+        env,
+        timeout: 170_000,
+      },
+    );
     return { status: run.status, out: `${run.stdout}${run.stderr}` };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -55,7 +66,10 @@ function check({ vars, secrets, kvId = KV_ID, args = [] }) {
 
 test("a good configuration passes (with --deploy)", () => {
   const r = check({
-    vars: { PROVIDERS: { alpha: entry("alpha"), beta: entry("beta", { client_auth: "none" }) }, SESSION_TTL_SECONDS: "3600" },
+    vars: {
+      PROVIDERS: { alpha: entry("alpha"), beta: entry("beta", { client_auth: "none" }) },
+      SESSION_TTL_SECONDS: "3600",
+    },
     secrets: { SESSION_KEY: randomBytes(32).toString("base64"), CLIENT_SECRET_ALPHA: "s3cret" },
     args: ["--deploy"],
   });

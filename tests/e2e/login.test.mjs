@@ -110,7 +110,10 @@ describe("log in, call the API, refresh, reload, log out", () => {
     assert.equal(await page.textContent("#status"), "logged-out");
     assert.ok(answers.includes("204 /auth/session"), answers.join(", "));
     // Chromium prints every 4xx/5xx fetch as "Failed to load resource" (console type "error").
-    assert.deepEqual(seen.console.lines.filter((l) => l.startsWith("error")), []);
+    assert.deepEqual(
+      seen.console.lines.filter((l) => l.startsWith("error")),
+      [],
+    );
     assert.deepEqual(seen.console.errors, []);
     await context.close();
   });
@@ -135,7 +138,10 @@ describe("log in, call the API, refresh, reload, log out", () => {
     assert.ok(!page.url().includes("code="), page.url());
     // Nothing the callback page loaded (style, scripts, the .wasm, the Worker) was told its URL.
     const fromCallback = seen.requests.slice(seen.requests.findIndex((r) => r.url === seen.callbackUrls[0]) + 1);
-    assert.ok(fromCallback.some((r) => r.url.endsWith(".wasm")), fromCallback.map((r) => r.url).join(" "));
+    assert.ok(
+      fromCallback.some((r) => r.url.endsWith(".wasm")),
+      fromCallback.map((r) => r.url).join(" "),
+    );
     for (const r of fromCallback) assert.ok(!r.referer.includes("code="), `${r.url} got Referer ${r.referer}`);
 
     // The API call uses the access token; the protected API answers.
@@ -173,11 +179,9 @@ describe("log in, call the API, refresh, reload, log out", () => {
     const before = await idpHook("/__test/stats");
     await page.waitForTimeout(1100); // expiry has a one-second resolution
     await page.click("#refresh");
-    await page.waitForFunction(
-      (old) => Number(document.querySelector("#expires-in").dataset.expiresAt) > old,
-      first,
-      { timeout: 15_000 },
-    );
+    await page.waitForFunction((old) => Number(document.querySelector("#expires-in").dataset.expiresAt) > old, first, {
+      timeout: 15_000,
+    });
     const afterRefresh = await idpHook("/__test/stats");
     assert.equal(
       (afterRefresh.token.by_grant_type.refresh_token ?? 0) - (before.token.by_grant_type.refresh_token ?? 0),
@@ -187,7 +191,7 @@ describe("log in, call the API, refresh, reload, log out", () => {
     // Reload: the session comes back through the Worker, without an error.
     await page.reload();
     await page.waitForSelector('#status:text-is("logged-in")', { timeout: 15_000 });
-    assert.equal(await page.getAttribute("#error", "data-code") ?? "", "");
+    assert.equal((await page.getAttribute("#error", "data-code")) ?? "", "");
     assert.match(await page.textContent("#user"), /alice/i);
 
     // Log out: logged out here, and the session is gone at the Worker (old cookie refused).
@@ -262,8 +266,18 @@ describe("bad input: a clear typed error and no half-made session", () => {
   });
 
   for (const [name, hook, params, expected] of [
-    ["the token endpoint answers 500", "/__test/fail-token", { status: 500, grant_type: "authorization_code" }, "provider_unavailable"],
-    ["the token endpoint answers malformed JSON", "/__test/malformed-token", { grant_type: "authorization_code" }, "invalid_token_response"],
+    [
+      "the token endpoint answers 500",
+      "/__test/fail-token",
+      { status: 500, grant_type: "authorization_code" },
+      "provider_unavailable",
+    ],
+    [
+      "the token endpoint answers malformed JSON",
+      "/__test/malformed-token",
+      { grant_type: "authorization_code" },
+      "invalid_token_response",
+    ],
   ]) {
     test(name, async () => {
       const { context, page } = await openApp();

@@ -18,8 +18,13 @@ const SESSION_COOKIE = "__Host-oauth-edge-session";
 
 /** Document 003's seven authorization error codes. */
 const PAYSERA_ERRORS = [
-  "invalid_request", "unauthorized_client", "access_denied", "unsupported_response_type",
-  "invalid_scope", "server_error", "temporarily_unavailable",
+  "invalid_request",
+  "unauthorized_client",
+  "access_denied",
+  "unsupported_response_type",
+  "invalid_scope",
+  "server_error",
+  "temporarily_unavailable",
 ];
 
 let stack;
@@ -30,7 +35,9 @@ before(async () => {
   // Paysera access tokens live 120 s, so an expired one can be made by moving the emulator's clock
   // less than its 300 s MAC timestamp window (a larger jump would refuse the Worker's signatures).
   stack = await startStack({
-    accessTokenTtl: 120, providers: true, providerOptions: { paysera: { accessTokenTtl: 120 } },
+    accessTokenTtl: 120,
+    providers: true,
+    providerOptions: { paysera: { accessTokenTtl: 120 } },
   });
   em = stack.providers;
   browser = await launchChromium();
@@ -121,7 +128,9 @@ async function assertPlainWords(page, code) {
 }
 
 async function callApi(page, button = "#call-api") {
-  await page.$eval("#api-result", (el) => { el.textContent = ""; });
+  await page.$eval("#api-result", (el) => {
+    el.textContent = "";
+  });
   await page.click(button);
   const el = await page.waitForSelector("#api-result:not(:empty):not(:text-is('…'))", { timeout: 20_000 });
   return el.textContent();
@@ -142,11 +151,9 @@ async function clickRefresh(page) {
   const before = Number(await page.getAttribute("#expires-in", "data-expires-at"));
   await page.waitForTimeout(1100); // expiry has a one-second resolution
   await page.click("#refresh");
-  await page.waitForFunction(
-    (old) => Number(document.querySelector("#expires-in").dataset.expiresAt) > old,
-    before,
-    { timeout: 15_000 },
-  );
+  await page.waitForFunction((old) => Number(document.querySelector("#expires-in").dataset.expiresAt) > old, before, {
+    timeout: 15_000,
+  });
 }
 
 async function logOut(page) {
@@ -208,17 +215,21 @@ describe("Paytronix", () => {
     const { context, page, seen } = await openApp();
     const codes = await grants(em.paytronix, "authorization_code");
     await logIn(page, "paytronix", "johndoe");
-    assert.equal(await grants(em.paytronix, "authorization_code") - codes, 1, "the code grant (document 000)");
+    assert.equal((await grants(em.paytronix, "authorization_code")) - codes, 1, "the code grant (document 000)");
     assert.match(await page.textContent("#user"), /johndoe.*card 6000\d{6}/);
     assert.match(await page.textContent("#scopes"), /account_read/);
     const api = await callApi(page);
     assert.match(api, /^HTTP 200/);
     assert.match(api, /"username": "johndoe"/);
-    assert.ok(seen.authorization.some((a) => a.url === em.paytronix.endpoints.accountInformation &&
-      a.auth.startsWith("Bearer ")), "the account API got the bearer token");
+    assert.ok(
+      seen.authorization.some(
+        (a) => a.url === em.paytronix.endpoints.accountInformation && a.auth.startsWith("Bearer "),
+      ),
+      "the account API got the bearer token",
+    );
     const refreshes = await grants(em.paytronix, "refresh_token");
     await clickRefresh(page);
-    assert.equal(await grants(em.paytronix, "refresh_token") - refreshes, 1);
+    assert.equal((await grants(em.paytronix, "refresh_token")) - refreshes, 1);
     await logOut(page); // Paytronix documents no revocation: the session is deleted at the Worker
     await context.close();
   });
@@ -229,7 +240,7 @@ describe("Paytronix", () => {
     await passwordLogIn(page, "paytronix", "janedoe", "open456");
     await loggedIn(page);
     assert.match(await page.textContent("#user"), /janedoe/);
-    assert.equal(await grants(em.paytronix, "password") - before, 1);
+    assert.equal((await grants(em.paytronix, "password")) - before, 1);
     assert.match(await callApi(page), /"username": "janedoe"/);
     await logOut(page);
     await context.close();
@@ -274,12 +285,16 @@ describe("Paytronix", () => {
     await hook(em.paytronix, "/__test/advance-clock?seconds=1801");
     const refreshes = await grants(em.paytronix, "refresh_token");
     const unauthorized = (await stats(em.paytronix)).api.unauthorized;
-    const statuses = await inPage(page, async (client, url) => {
-      const answers = await Promise.all(Array.from({ length: 10 }, () => client.fetch(url)));
-      return answers.map((r) => r.status);
-    }, em.paytronix.endpoints.accountInformation);
+    const statuses = await inPage(
+      page,
+      async (client, url) => {
+        const answers = await Promise.all(Array.from({ length: 10 }, () => client.fetch(url)));
+        return answers.map((r) => r.status);
+      },
+      em.paytronix.endpoints.accountInformation,
+    );
     assert.deepEqual(statuses, Array(10).fill(200), "every call resent with the new token");
-    assert.equal(await grants(em.paytronix, "refresh_token") - refreshes, 1, "one refresh");
+    assert.equal((await grants(em.paytronix, "refresh_token")) - refreshes, 1, "one refresh");
     assert.equal((await stats(em.paytronix)).api.unauthorized - unauthorized, 10, "ten invalid_token answers");
     await context.close();
   });
@@ -324,7 +339,7 @@ describe("PayoutID", () => {
 
     const refreshes = await grants(em.payoutid.sandbox, "refresh_token");
     await clickRefresh(page);
-    assert.equal(await grants(em.payoutid.sandbox, "refresh_token") - refreshes, 1);
+    assert.equal((await grants(em.payoutid.sandbox, "refresh_token")) - refreshes, 1);
     assert.match(await callApi(page), /"username": "pia"/, "the rotated token works");
     assert.equal((await stats(em.payoutid.production)).token.total, prodBefore, "production untouched");
     await logOut(page);
@@ -371,7 +386,7 @@ describe("Paysera Wallet", () => {
 
     const refreshes = await grants(em.paysera, "refresh_token");
     await clickRefresh(page);
-    assert.equal(await grants(em.paysera, "refresh_token") - refreshes, 1);
+    assert.equal((await grants(em.paysera, "refresh_token")) - refreshes, 1);
     assert.match(await callApi(page), /"username": "jonas"/, "signed with the rotated MAC key");
 
     const before = (await stats(em.paysera)).revocations.endpoint;
@@ -386,7 +401,7 @@ describe("Paysera Wallet", () => {
     await hook(em.paysera, "/__test/advance-clock?seconds=150");
     const refreshes = await grants(em.paysera, "refresh_token");
     assert.match(await callApi(page), /"username": "ona"/);
-    assert.equal(await grants(em.paysera, "refresh_token") - refreshes, 1);
+    assert.equal((await grants(em.paysera, "refresh_token")) - refreshes, 1);
     await context.close();
   });
 
@@ -454,7 +469,7 @@ describe("plain SSO", () => {
     assert.match(me, /"username": "newbie"/);
     const refreshes = await grants(em.sso, "refresh");
     await clickRefresh(page);
-    assert.equal(await grants(em.sso, "refresh") - refreshes, 1);
+    assert.equal((await grants(em.sso, "refresh")) - refreshes, 1);
     await logOut(page);
     await context.close();
   });
@@ -483,9 +498,13 @@ describe("plain SSO", () => {
     const { context, page } = await openApp();
     const forged = new URL(`${stack.appOrigin}/auth/callback/sso`);
     for (const [k, v] of Object.entries({
-      tx: "forged", access_token: "attacker-at", refresh_token: "attacker-rt",
-      expiration: String(Math.floor(Date.now() / 1000) + 3600), user_id: "mallory",
-    })) forged.searchParams.set(k, v);
+      tx: "forged",
+      access_token: "attacker-at",
+      refresh_token: "attacker-rt",
+      expiration: String(Math.floor(Date.now() / 1000) + 3600),
+      user_id: "mallory",
+    }))
+      forged.searchParams.set(k, v);
     await page.goto(forged.href);
     assert.equal(await errorCode(page), "no_transaction");
     await assertPlainWords(page, "no_transaction");

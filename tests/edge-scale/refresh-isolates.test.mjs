@@ -56,28 +56,38 @@ function twoIsolates({ staleKv }) {
     ...worker,
     name: "b",
     kvNamespaces: { SESSIONS: staleKv ? "sessions-b" : "sessions" },
-    durableObjects: Object.fromEntries(
-      Object.entries(durableObjects).map(([k, v]) => [k, { ...v, scriptName: "a" }]),
-    ),
+    durableObjects: Object.fromEntries(Object.entries(durableObjects).map(([k, v]) => [k, { ...v, scriptName: "a" }])),
   };
   const mf = new Miniflare({
     durableObjectsPersist,
     workers: [{ ...worker, name: "a", kvNamespaces: { SESSIONS: "sessions" }, durableObjects }, b],
   });
-  const call = (name) => async (path, { body, cookie } = {}) => {
-    rememberRequest(body);
-    const w = await mf.getWorker(name);
-    const res = await w.fetch(`${APP}${path}`, {
-      method: "POST",
-      headers: { "X-OAuth-Edge": "1", Origin: APP, "Content-Type": "application/json", ...(cookie ? { Cookie: cookie } : {}) },
-      body: JSON.stringify(body ?? {}),
-    });
-    return answer(res);
-  };
+  const call =
+    (name) =>
+    async (path, { body, cookie } = {}) => {
+      rememberRequest(body);
+      const w = await mf.getWorker(name);
+      const res = await w.fetch(`${APP}${path}`, {
+        method: "POST",
+        headers: {
+          "X-OAuth-Edge": "1",
+          Origin: APP,
+          "Content-Type": "application/json",
+          ...(cookie ? { Cookie: cookie } : {}),
+        },
+        body: JSON.stringify(body ?? {}),
+      });
+      return answer(res);
+    };
   return {
-    mf, a: call("a"), b: call("b"),
+    mf,
+    a: call("a"),
+    b: call("b"),
     kv: (name) => mf.getKVNamespace("SESSIONS", name),
-    close: async () => { await mf.dispose(); base.cleanup(); },
+    close: async () => {
+      await mf.dispose();
+      base.cleanup();
+    },
   };
 }
 
@@ -112,9 +122,21 @@ async function burst(staleKv, n) {
       ),
     );
     const after = await idpStats();
-    assert.deepEqual(answers.map((r) => r.status), Array(n).fill(200), answers.map((r) => r.text).find((t) => !t.includes("access_token")));
-    assert.equal((after.token.by_grant_type.refresh_token ?? 0) - (before.token.by_grant_type.refresh_token ?? 0), 1, "refreshes at the provider");
-    assert.equal((after.token.by_status["400"] ?? 0) - (before.token.by_status["400"] ?? 0), 0, "invalid_grant answers");
+    assert.deepEqual(
+      answers.map((r) => r.status),
+      Array(n).fill(200),
+      answers.map((r) => r.text).find((t) => !t.includes("access_token")),
+    );
+    assert.equal(
+      (after.token.by_grant_type.refresh_token ?? 0) - (before.token.by_grant_type.refresh_token ?? 0),
+      1,
+      "refreshes at the provider",
+    );
+    assert.equal(
+      (after.token.by_status["400"] ?? 0) - (before.token.by_status["400"] ?? 0),
+      0,
+      "invalid_grant answers",
+    );
     assert.equal(after.grants_revoked, before.grants_revoked, "a grant was revoked");
     const tokens = new Set(answers.map((r) => r.json.access_token));
     assert.equal(tokens.size, 1, "every caller gets the same new token");
@@ -161,7 +183,9 @@ describe("one refresh per rotation across isolates (issue 7)", () => {
         viaAuthority.push(await time(w.b)); // b's KV is stale: the authority answers (no provider call)
       }
       const [kvMs, doMs] = [median(fromKv), median(viaAuthority)];
-      console.log(`# authority hop: median ${kvMs.toFixed(2)} ms answered from KV, ${doMs.toFixed(2)} ms through the authority (+${(doMs - kvMs).toFixed(2)} ms), 40 calls each, Miniflare on this machine`);
+      console.log(
+        `# authority hop: median ${kvMs.toFixed(2)} ms answered from KV, ${doMs.toFixed(2)} ms through the authority (+${(doMs - kvMs).toFixed(2)} ms), 40 calls each, Miniflare on this machine`,
+      );
       assert.ok(fromKv.length === 40 && viaAuthority.length === 40);
     } finally {
       await w.close();

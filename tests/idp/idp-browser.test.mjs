@@ -40,9 +40,15 @@ test("a user signs in on the dev login page and lands on the callback; a second 
   const state = randomState();
   const auth = new URL("/auth", idp.issuer);
   for (const [k, v] of Object.entries({
-    client_id: "spa", response_type: "code", redirect_uri: `${appOrigin}/callback`,
-    scope: "openid profile offline_access", state, code_challenge: challenge, code_challenge_method: "S256",
-  })) auth.searchParams.set(k, v);
+    client_id: "spa",
+    response_type: "code",
+    redirect_uri: `${appOrigin}/callback`,
+    scope: "openid profile offline_access",
+    state,
+    code_challenge: challenge,
+    code_challenge_method: "S256",
+  }))
+    auth.searchParams.set(k, v);
 
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -56,10 +62,16 @@ test("a user signs in on the dev login page and lands on the callback; a second 
   const cb = new URL(page.url());
   assert.equal(cb.searchParams.get("state"), state);
   assert.equal(cb.searchParams.get("iss"), idp.issuer);
-  const tok = await postForm(new URL("/token", idp.issuer), {
-    grant_type: "authorization_code", code: cb.searchParams.get("code"),
-    redirect_uri: `${appOrigin}/callback`, code_verifier: verifier,
-  }, { clientId: "spa", clientSecret: "pw" });
+  const tok = await postForm(
+    new URL("/token", idp.issuer),
+    {
+      grant_type: "authorization_code",
+      code: cb.searchParams.get("code"),
+      redirect_uri: `${appOrigin}/callback`,
+      code_verifier: verifier,
+    },
+    { clientId: "spa", clientSecret: "pw" },
+  );
   assert.equal(tok.status, 200, tok.text);
   assert.ok(tok.body.refresh_token);
 
@@ -69,10 +81,13 @@ test("a user signs in on the dev login page and lands on the callback; a second 
   assert.ok(new URL(page.url()).searchParams.get("code"));
 
   // The demo API answers the browser directly (CORS for the app origin).
-  const result = await page.evaluate(async ([url, at]) => {
-    const r = await fetch(url, { headers: { authorization: `Bearer ${at}` } });
-    return { status: r.status, body: await r.json() };
-  }, [`${idp.issuer}/api/hello`, tok.body.access_token]);
+  const result = await page.evaluate(
+    async ([url, at]) => {
+      const r = await fetch(url, { headers: { authorization: `Bearer ${at}` } });
+      return { status: r.status, body: await r.json() };
+    },
+    [`${idp.issuer}/api/hello`, tok.body.access_token],
+  );
   assert.equal(result.status, 200);
   assert.equal(result.body.message, "Hello, zoe");
   await context.close();

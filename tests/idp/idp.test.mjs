@@ -39,18 +39,26 @@ async function login(idp, { username = "alice", auth = "basic", extra } = {}) {
   const state = randomState();
   const cb = await signInAtIdp(authorizationUrl(idp, { challenge, state, extra }), { username });
   assert.equal(cb.searchParams.get("state"), state);
-  const tok = await postForm(new URL("/token", idp.issuer), {
-    grant_type: "authorization_code",
-    code: cb.searchParams.get("code"),
-    redirect_uri: REDIRECT_URI,
-    code_verifier: verifier,
-  }, { ...creds, auth });
+  const tok = await postForm(
+    new URL("/token", idp.issuer),
+    {
+      grant_type: "authorization_code",
+      code: cb.searchParams.get("code"),
+      redirect_uri: REDIRECT_URI,
+      code_verifier: verifier,
+    },
+    { ...creds, auth },
+  );
   assert.equal(tok.status, 200, tok.text);
   return tok.body;
 }
 
 const refresh = (idp, refreshToken, auth = "basic") =>
-  postForm(new URL("/token", idp.issuer), { grant_type: "refresh_token", refresh_token: refreshToken }, { ...creds, auth });
+  postForm(
+    new URL("/token", idp.issuer),
+    { grant_type: "refresh_token", refresh_token: refreshToken },
+    { ...creds, auth },
+  );
 
 const hook = async (idp, path, method = "POST") => {
   const res = await fetch(new URL(path, idp.issuer), { method });
@@ -94,17 +102,31 @@ describe("local IdP (oidc-provider)", () => {
     assert.ok(code);
 
     // wrong verifier first: the code must not be redeemable without the right one
-    const bad = await postForm(new URL("/token", idp.issuer), {
-      grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI, code_verifier: pkcePair().verifier,
-    }, creds);
+    const bad = await postForm(
+      new URL("/token", idp.issuer),
+      {
+        grant_type: "authorization_code",
+        code,
+        redirect_uri: REDIRECT_URI,
+        code_verifier: pkcePair().verifier,
+      },
+      creds,
+    );
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error, "invalid_grant");
 
     // start over with a fresh code (same IdP session: no login form this time)
     const cb2 = await signInAtIdp(authorizationUrl(idp, { challenge, state }), { jar });
-    const tok = await postForm(new URL("/token", idp.issuer), {
-      grant_type: "authorization_code", code: cb2.searchParams.get("code"), redirect_uri: REDIRECT_URI, code_verifier: verifier,
-    }, creds);
+    const tok = await postForm(
+      new URL("/token", idp.issuer),
+      {
+        grant_type: "authorization_code",
+        code: cb2.searchParams.get("code"),
+        redirect_uri: REDIRECT_URI,
+        code_verifier: verifier,
+      },
+      creds,
+    );
     assert.equal(tok.status, 200, tok.text);
     assert.equal(tok.headers.get("cache-control"), "no-store");
     const t = tok.body;
@@ -125,8 +147,11 @@ describe("local IdP (oidc-provider)", () => {
     assert.notEqual(r1.body.refresh_token, t.refresh_token, "refresh token rotated");
 
     const revocationsBefore = (await hook(idp, "/__test/stats", "GET")).revocations;
-    const rv = await postForm(new URL("/token/revocation", idp.issuer),
-      { token: r1.body.refresh_token, token_type_hint: "refresh_token" }, creds);
+    const rv = await postForm(
+      new URL("/token/revocation", idp.issuer),
+      { token: r1.body.refresh_token, token_type_hint: "refresh_token" },
+      creds,
+    );
     assert.equal(rv.status, 200, rv.text);
     assert.equal((await hook(idp, "/__test/stats", "GET")).revocations, revocationsBefore + 1);
 
@@ -135,7 +160,9 @@ describe("local IdP (oidc-provider)", () => {
     assert.equal(r2.body.error, "invalid_grant");
 
     // revoking the refresh token revoked the whole grant: its access token is dead too
-    const api = await fetch(new URL("/api/hello", idp.issuer), { headers: { authorization: `Bearer ${r1.body.access_token}` } });
+    const api = await fetch(new URL("/api/hello", idp.issuer), {
+      headers: { authorization: `Bearer ${r1.body.access_token}` },
+    });
     assert.equal(api.status, 401);
   });
 
@@ -150,18 +177,25 @@ describe("local IdP (oidc-provider)", () => {
 
   test("PKCE is required and only S256 is accepted", async () => {
     const state = randomState();
-    const noPkce = await signInAtIdp(authorizationUrl(idp, { challenge: undefined, state, extra: { code_challenge_method: undefined } }));
+    const noPkce = await signInAtIdp(
+      authorizationUrl(idp, { challenge: undefined, state, extra: { code_challenge_method: undefined } }),
+    );
     assert.equal(noPkce.searchParams.get("error"), "invalid_request");
     assert.match(noPkce.searchParams.get("error_description"), /PKCE/);
     assert.equal(noPkce.searchParams.get("iss"), idp.issuer);
 
-    const plain = await signInAtIdp(authorizationUrl(idp, { challenge: "a".repeat(43), state, extra: { code_challenge_method: "plain" } }));
+    const plain = await signInAtIdp(
+      authorizationUrl(idp, { challenge: "a".repeat(43), state, extra: { code_challenge_method: "plain" } }),
+    );
     assert.equal(plain.searchParams.get("error"), "invalid_request");
   });
 
   test("client authentication: wrong secret is invalid_client; post and basic both work", async () => {
-    const wrong = await postForm(new URL("/token", idp.issuer), { grant_type: "refresh_token", refresh_token: "x" },
-      { clientId: CLIENT_ID, clientSecret: "nope" });
+    const wrong = await postForm(
+      new URL("/token", idp.issuer),
+      { grant_type: "refresh_token", refresh_token: "x" },
+      { clientId: CLIENT_ID, clientSecret: "nope" },
+    );
     assert.equal(wrong.status, 401);
     assert.equal(wrong.body.error, "invalid_client");
     const viaPost = await login(idp, { auth: "post" });
@@ -198,7 +232,11 @@ describe("local IdP (oidc-provider)", () => {
 
     const pre = await fetch(new URL("/api/hello", idp.issuer), {
       method: "OPTIONS",
-      headers: { origin: APP_ORIGIN, "access-control-request-method": "GET", "access-control-request-headers": "authorization" },
+      headers: {
+        origin: APP_ORIGIN,
+        "access-control-request-method": "GET",
+        "access-control-request-headers": "authorization",
+      },
     });
     assert.equal(pre.status, 204);
     assert.equal(pre.headers.get("access-control-allow-origin"), APP_ORIGIN);
@@ -220,11 +258,15 @@ describe("local IdP (oidc-provider)", () => {
 
     // access tokens revoked (refresh token kept): 401, and a refresh brings a working one back
     await hook(idp, "/__test/revoke-access-tokens");
-    const gone = await fetch(new URL("/api/hello", idp.issuer), { headers: { authorization: `Bearer ${t.access_token}` } });
+    const gone = await fetch(new URL("/api/hello", idp.issuer), {
+      headers: { authorization: `Bearer ${t.access_token}` },
+    });
     assert.equal(gone.status, 401);
     const r = await refresh(idp, t.refresh_token);
     assert.equal(r.status, 200, r.text);
-    const back = await fetch(new URL("/api/hello", idp.issuer), { headers: { authorization: `Bearer ${r.body.access_token}` } });
+    const back = await fetch(new URL("/api/hello", idp.issuer), {
+      headers: { authorization: `Bearer ${r.body.access_token}` },
+    });
     assert.equal(back.status, 200);
   });
 
@@ -294,7 +336,9 @@ describe("local IdP (oidc-provider)", () => {
 });
 
 test("test hooks are off unless asked for", async () => {
-  const idp = await startIdp({ clients: [{ client_id: "c", client_secret: "s", redirect_uris: ["http://127.0.0.1:1/cb"] }] });
+  const idp = await startIdp({
+    clients: [{ client_id: "c", client_secret: "s", redirect_uris: ["http://127.0.0.1:1/cb"] }],
+  });
   try {
     const res = await fetch(new URL("/__test/stats", idp.issuer));
     assert.equal(res.status, 404);
@@ -308,10 +352,24 @@ test("test hooks are off unless asked for", async () => {
 test("CLI prints IDP_READY and serves a working login on the given port", async () => {
   const port = await freePort();
   const server = fileURLToPath(new URL("./server.mjs", import.meta.url));
-  const proc = await startProcess(process.execPath, [
-    server, "--port", String(port), "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET,
-    "--redirect-uri", REDIRECT_URI, "--access-token-ttl", "42", "--test-hooks",
-  ], { readyLine: /^IDP_READY (\S+)$/, timeoutMs: 20_000, name: "idp-cli" });
+  const proc = await startProcess(
+    process.execPath,
+    [
+      server,
+      "--port",
+      String(port),
+      "--client-id",
+      CLIENT_ID,
+      "--client-secret",
+      CLIENT_SECRET,
+      "--redirect-uri",
+      REDIRECT_URI,
+      "--access-token-ttl",
+      "42",
+      "--test-hooks",
+    ],
+    { readyLine: /^IDP_READY (\S+)$/, timeoutMs: 20_000, name: "idp-cli" },
+  );
   try {
     const url = proc.match[1];
     assert.equal(url, `http://127.0.0.1:${port}`);

@@ -155,93 +155,97 @@ export async function startIdp({
   const issuer = `http://${hostForUrl}:${actualPort}`;
 
   // A fresh signing key per run (the built-in development keys are public).
-  const { privateKey } = idTokenAlg === "ES256"
-    ? crypto.generateKeyPairSync("ec", { namedCurve: "P-256" })
-    : idTokenAlg === "EdDSA"
-      ? crypto.generateKeyPairSync("ed25519")
-      : crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const { privateKey } =
+    idTokenAlg === "ES256"
+      ? crypto.generateKeyPairSync("ec", { namedCurve: "P-256" })
+      : idTokenAlg === "EdDSA"
+        ? crypto.generateKeyPairSync("ed25519")
+        : crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
   const jwk = { ...privateKey.export({ format: "jwk" }), kid: crypto.randomUUID(), use: "sig", alg: idTokenAlg };
 
   if (quiet) silenceDevWarnings();
   // Imported here so the warning filter is in place before oidc-provider's import-time check.
   const { default: Provider } = await import("oidc-provider");
   provider = new Provider(issuer, {
-      adapter: store.Adapter,
-      clients: clientList,
-      jwks: { keys: [jwk] },
-      cookies: { keys: [crypto.randomBytes(32).toString("base64url")] },
-      scopes: SCOPES,
-      claims: { openid: ["sub"], profile: ["name", "preferred_username"] },
-      responseTypes: ["code"],
-      pkce: { required: () => true }, // v9 knows only S256; "plain" is rejected
-      features: {
-        devInteractions: { enabled: true },
-        // RFC 7009 / RFC 7662: a client may revoke or introspect only its own tokens.
-        revocation: { enabled: true, allowedPolicy: ownTokensOnly },
-        introspection: { enabled: true, allowedPolicy: ownTokensOnly },
-        userinfo: { enabled: true },
-        pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: requirePar },
-        backchannelLogout: { enabled: backchannelLogout },
-        dPoP: {
-          enabled: true,
-          ...(dpop === "nonce" ? { nonceSecret: crypto.randomBytes(32), requireNonce: () => true } : {}),
+    adapter: store.Adapter,
+    clients: clientList,
+    jwks: { keys: [jwk] },
+    cookies: { keys: [crypto.randomBytes(32).toString("base64url")] },
+    scopes: SCOPES,
+    claims: { openid: ["sub"], profile: ["name", "preferred_username"] },
+    responseTypes: ["code"],
+    pkce: { required: () => true }, // v9 knows only S256; "plain" is rejected
+    features: {
+      devInteractions: { enabled: true },
+      // RFC 7009 / RFC 7662: a client may revoke or introspect only its own tokens.
+      revocation: { enabled: true, allowedPolicy: ownTokensOnly },
+      introspection: { enabled: true, allowedPolicy: ownTokensOnly },
+      userinfo: { enabled: true },
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: requirePar },
+      backchannelLogout: { enabled: backchannelLogout },
+      dPoP: {
+        enabled: true,
+        ...(dpop === "nonce" ? { nonceSecret: crypto.randomBytes(32), requireNonce: () => true } : {}),
+      },
+    },
+    async findAccount(_ctx, id) {
+      return {
+        accountId: id,
+        async claims() {
+          return { sub: id, name: displayNameFor(id), preferred_username: id };
         },
-      },
-      async findAccount(_ctx, id) {
-        return {
-          accountId: id,
-          async claims() {
-            return { sub: id, name: displayNameFor(id), preferred_username: id };
-          },
-        };
-      },
-      // No consent screen: the grant holds whatever the client asked for (incl. offline_access).
-      async loadExistingGrant(ctx) {
-        const { client, session, params } = ctx.oidc;
-        const grantId = ctx.oidc.result?.consent?.grantId || session.grantIdFor(client.clientId);
-        let grant = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
-        if (!grant || grant.accountId !== session.accountId) {
-          grant = new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
-        }
-        const requested = String(params.scope ?? "").split(" ").filter((s) => SCOPES.includes(s));
-        if (requested.length) grant.addOIDCScope(requested.join(" "));
-        await grant.save();
-        return grant;
-      },
-      // Refresh tokens for every client allowed the grant type, even without offline_access:
-      // oidc-provider drops offline_access from the request unless prompt=consent is also sent
-      // (OIDC Core 11), so the token response's scope reads "openid profile" either way.
-      async issueRefreshToken(_ctx, client) {
-        return client.grantTypeAllowed("refresh_token");
-      },
-      // ...and they outlive the IdP's browser session (as offline_access ones would).
-      async expiresWithSession() {
-        return false;
-      },
-      // Its own outgoing calls (back-channel logout) go to loopback relays in the tests, which
-      // its SSRF guard (a dispatcher refusing special-use addresses) would refuse.
-      fetch: (url, { dispatcher: _guard, ...options }) => globalThis.fetch(url, options),
-      rotateRefreshToken: true,
-      ttl: {
-        AccessToken: accessTokenTtl,
-        AuthorizationCode: 60,
-        IdToken: 3600,
-        Interaction: 3600,
-        Session: 14 * 24 * 60 * 60,
-        Grant: 14 * 24 * 60 * 60,
-        RefreshToken: refreshTokenTtl,
-      },
-      // Errors that cannot go back to the client (bad client_id / redirect_uri) as a plain page.
-      async renderError(ctx, out) {
-        ctx.type = "html";
-        ctx.body = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Sign-in error</title></head><body>"
-          + `<h1>Sign-in error</h1><p><code>${escapeHtml(out.error)}</code>: ${escapeHtml(out.error_description ?? "")}</p>`
-          + "</body></html>";
-      },
-      clientBasedCORS(_ctx, origin) {
-        return allowedOrigins.has(origin);
-      },
-    });
+      };
+    },
+    // No consent screen: the grant holds whatever the client asked for (incl. offline_access).
+    async loadExistingGrant(ctx) {
+      const { client, session, params } = ctx.oidc;
+      const grantId = ctx.oidc.result?.consent?.grantId || session.grantIdFor(client.clientId);
+      let grant = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
+      if (!grant || grant.accountId !== session.accountId) {
+        grant = new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+      }
+      const requested = String(params.scope ?? "")
+        .split(" ")
+        .filter((s) => SCOPES.includes(s));
+      if (requested.length) grant.addOIDCScope(requested.join(" "));
+      await grant.save();
+      return grant;
+    },
+    // Refresh tokens for every client allowed the grant type, even without offline_access:
+    // oidc-provider drops offline_access from the request unless prompt=consent is also sent
+    // (OIDC Core 11), so the token response's scope reads "openid profile" either way.
+    async issueRefreshToken(_ctx, client) {
+      return client.grantTypeAllowed("refresh_token");
+    },
+    // ...and they outlive the IdP's browser session (as offline_access ones would).
+    async expiresWithSession() {
+      return false;
+    },
+    // Its own outgoing calls (back-channel logout) go to loopback relays in the tests, which
+    // its SSRF guard (a dispatcher refusing special-use addresses) would refuse.
+    fetch: (url, { dispatcher: _guard, ...options }) => globalThis.fetch(url, options),
+    rotateRefreshToken: true,
+    ttl: {
+      AccessToken: accessTokenTtl,
+      AuthorizationCode: 60,
+      IdToken: 3600,
+      Interaction: 3600,
+      Session: 14 * 24 * 60 * 60,
+      Grant: 14 * 24 * 60 * 60,
+      RefreshToken: refreshTokenTtl,
+    },
+    // Errors that cannot go back to the client (bad client_id / redirect_uri) as a plain page.
+    async renderError(ctx, out) {
+      ctx.type = "html";
+      ctx.body =
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Sign-in error</title></head><body>' +
+        `<h1>Sign-in error</h1><p><code>${escapeHtml(out.error)}</code>: ${escapeHtml(out.error_description ?? "")}</p>` +
+        "</body></html>";
+    },
+    clientBasedCORS(_ctx, origin) {
+      return allowedOrigins.has(origin);
+    },
+  });
 
   provider.use(autoConsentMiddleware);
   if (testHooks) provider.use(countingMiddleware);
@@ -260,7 +264,12 @@ export async function startIdp({
       return next(); // no or expired interaction: let oidc-provider render its error
     }
     if (details.prompt.name !== "consent") return next();
-    const { prompt: { details: missing }, grantId, session, params } = details;
+    const {
+      prompt: { details: missing },
+      grantId,
+      session,
+      params,
+    } = details;
     let grant = grantId ? await provider.Grant.find(grantId) : undefined;
     if (!grant) grant = new provider.Grant({ accountId: session.accountId, clientId: params.client_id });
     if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(" "));
@@ -270,9 +279,14 @@ export async function startIdp({
         grant.addResourceScope(indicator, scope.join(" "));
       }
     }
-    const redirectTo = await provider.interactionResult(ctx.req, ctx.res, {
-      consent: { grantId: await grant.save() },
-    }, { mergeWithLastSubmission: true });
+    const redirectTo = await provider.interactionResult(
+      ctx.req,
+      ctx.res,
+      {
+        consent: { grantId: await grant.save() },
+      },
+      { mergeWithLastSubmission: true },
+    );
     ctx.status = 303;
     ctx.redirect(redirectTo);
     return undefined;
@@ -440,9 +454,8 @@ export async function startIdp({
     }
     const unauthorized = (error = "invalid_token") => {
       stats.api.unauthorized += 1;
-      const challenge = error === "invalid_request"
-        ? `Bearer realm="${issuer}"`
-        : `Bearer realm="${issuer}", error="${error}"`;
+      const challenge =
+        error === "invalid_request" ? `Bearer realm="${issuer}"` : `Bearer realm="${issuer}", error="${error}"`;
       sendJson(res, 401, { error }, { ...cors, "www-authenticate": challenge });
     };
     const m = /^(Bearer|DPoP) ([A-Za-z0-9\-._~+/]+=*)$/.exec(req.headers.authorization ?? "");
@@ -458,19 +471,28 @@ export async function startIdp({
     const grant = token.grantId ? await provider.Grant.find(token.grantId) : undefined;
     if (!grant) return unauthorized();
     stats.api.ok += 1;
-    sendJson(res, 200, {
-      message: `Hello, ${token.accountId}`,
-      sub: token.accountId,
-      name: displayNameFor(token.accountId),
-      scope: token.scope,
-      client_id: token.clientId,
-      at: new Date().toISOString(),
-    }, cors);
+    sendJson(
+      res,
+      200,
+      {
+        message: `Hello, ${token.accountId}`,
+        sub: token.accountId,
+        name: displayNameFor(token.accountId),
+        scope: token.scope,
+        client_id: token.clientId,
+        at: new Date().toISOString(),
+      },
+      cors,
+    );
   }
 
   // Count the other endpoints the tests care about (all modes; cheap).
-  provider.on("grant.revoked", () => { stats.grants_revoked += 1; });
-  provider.on("userinfo.error", () => { stats.userinfo_errors += 1; });
+  provider.on("grant.revoked", () => {
+    stats.grants_revoked += 1;
+  });
+  provider.on("userinfo.error", () => {
+    stats.userinfo_errors += 1;
+  });
   provider.on("server_error", (_ctx, err) => {
     if (!quiet) console.error("idp server_error:", err);
   });
@@ -490,11 +512,12 @@ export async function startIdp({
     // The ID-token signing key (tests that forge or tamper with ID tokens sign with it).
     signing: { alg: idTokenAlg, kid: jwk.kid, privateKey },
     stats: () => structuredClone(stats),
-    close: () => new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections?.();
-      for (const s of sockets) s.destroy();
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections?.();
+        for (const s of sockets) s.destroy();
+      }),
   };
 }
 
@@ -507,13 +530,24 @@ function validDpopProof(req, url, accessToken, jkt) {
     const claims = JSON.parse(Buffer.from(p, "base64url"));
     if (header.typ !== "dpop+jwt" || header.alg !== "ES256" || header.jwk?.d) return false;
     const key = crypto.createPublicKey({ key: header.jwk, format: "jwk" });
-    const signed = crypto.verify("sha256", Buffer.from(`${h}.${p}`), { key, dsaEncoding: "ieee-p1363" }, Buffer.from(s, "base64url"));
+    const signed = crypto.verify(
+      "sha256",
+      Buffer.from(`${h}.${p}`),
+      { key, dsaEncoding: "ieee-p1363" },
+      Buffer.from(s, "base64url"),
+    );
     const { crv, kty, x, y } = header.jwk;
     const thumbprint = b64u(crypto.createHash("sha256").update(JSON.stringify({ crv, kty, x, y })).digest());
     const host = req.headers.host;
-    return signed && thumbprint === jkt && claims.htm === req.method && claims.htu === `http://${host}${url.pathname}`
-      && claims.ath === b64u(crypto.createHash("sha256").update(accessToken).digest())
-      && Math.abs(claims.iat - Date.now() / 1000) < 60 && typeof claims.jti === "string";
+    return (
+      signed &&
+      thumbprint === jkt &&
+      claims.htm === req.method &&
+      claims.htu === `http://${host}${url.pathname}` &&
+      claims.ath === b64u(crypto.createHash("sha256").update(accessToken).digest()) &&
+      Math.abs(claims.iat - Date.now() / 1000) < 60 &&
+      typeof claims.jti === "string"
+    );
   } catch {
     return false;
   }
@@ -543,7 +577,8 @@ function newStats() {
 // body before it). Only those two are dropped; the filter stays installed for the process.
 // oidc-provider 9 also warns at import that Node 20 is not a supported LTS ("Jod" = 22 or later);
 // it runs on Node 20 here (tests/idp/idp.test.mjs proves the flows), so that one is dropped too.
-const EXPECTED_WARNINGS = /oidc-provider WARNING: (a quick start development-only feature devInteractions|already parsed request body|Unsupported runtime)/;
+const EXPECTED_WARNINGS =
+  /oidc-provider WARNING: (a quick start development-only feature devInteractions|already parsed request body|Unsupported runtime)/;
 let warningFilterInstalled = false;
 function silenceDevWarnings() {
   if (!warningFilterInstalled) {
@@ -575,20 +610,22 @@ async function main() {
   });
   if (values.help || !values["client-id"] || !values["client-secret"] || !values["redirect-uri"]?.length) {
     console.error(
-      "usage: node tests/idp/server.mjs --client-id ID --client-secret SECRET --redirect-uri URI [--redirect-uri URI]\n"
-      + "         [--port 9010] [--host 127.0.0.1] [--app-origin ORIGIN]... [--access-token-ttl 300]\n"
-      + "         [--refresh-token-ttl 86400] [--test-hooks] [--verbose]",
+      "usage: node tests/idp/server.mjs --client-id ID --client-secret SECRET --redirect-uri URI [--redirect-uri URI]\n" +
+        "         [--port 9010] [--host 127.0.0.1] [--app-origin ORIGIN]... [--access-token-ttl 300]\n" +
+        "         [--refresh-token-ttl 86400] [--test-hooks] [--verbose]",
     );
     process.exit(values.help ? 0 : 2);
   }
   const idp = await startIdp({
     port: Number(values.port),
     host: values.host,
-    clients: [{
-      client_id: values["client-id"],
-      client_secret: values["client-secret"],
-      redirect_uris: values["redirect-uri"],
-    }],
+    clients: [
+      {
+        client_id: values["client-id"],
+        client_secret: values["client-secret"],
+        redirect_uris: values["redirect-uri"],
+      },
+    ],
     appOrigins: values["app-origin"] ?? [],
     accessTokenTtl: Number(values["access-token-ttl"]),
     refreshTokenTtl: Number(values["refresh-token-ttl"]),

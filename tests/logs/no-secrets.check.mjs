@@ -71,9 +71,22 @@ test("the Worker's console output over the Worker and e2e suites holds no secret
 test("the check finds a secret planted in a log (it can fail)", () => {
   const ledger = {
     secrets: new Map([["rt-planted-secret", "refresh_token"]]),
-    logs: [{ file: "worker-x.log", text: "ok\nrefresh: sent rt-planted-secret upstream\n[wrangler:info] GET /cb?rt-planted-secret 303" }],
+    logs: [
+      {
+        file: "worker-x.log",
+        text: "ok\nrefresh: sent rt-planted-secret upstream\n[wrangler:info] GET /cb?rt-planted-secret 303",
+      },
+    ],
   };
-  assert.deepEqual(leaks(ledger), [{ file: "worker-x.log", kind: "refresh_token", line: "refresh: sent rt-planted-secret upstream" }]);
-  const names = { secrets: new Map([["alice", "username"]]), logs: [{ file: "w.log", text: "malice\nuser alice failed\n" }] };
-  assert.deepEqual(leaks(names).map((f) => f.line), ["user alice failed"]);
+  assert.deepEqual(leaks(ledger), [
+    { file: "worker-x.log", kind: "refresh_token", line: "refresh: sent rt-planted-secret upstream" },
+  ]);
+  const names = {
+    secrets: new Map([["alice", "username"]]),
+    logs: [{ file: "w.log", text: "malice\nuser alice failed\n" }],
+  };
+  assert.deepEqual(
+    leaks(names).map((f) => f.line),
+    ["user alice failed"],
+  );
 });

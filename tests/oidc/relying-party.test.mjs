@@ -128,8 +128,13 @@ describe("negative suite: one misbehaviour at a time, through a tampering proxy"
     const chunks = [];
     for await (const c of req) chunks.push(c);
     const headers = {};
-    for (const k of ["authorization", "content-type", "accept", "dpop"]) if (req.headers[k]) headers[k] = req.headers[k];
-    const up = await fetch(target, { method: req.method, headers, body: req.method === "GET" ? undefined : Buffer.concat(chunks) });
+    for (const k of ["authorization", "content-type", "accept", "dpop"])
+      if (req.headers[k]) headers[k] = req.headers[k];
+    const up = await fetch(target, {
+      method: req.method,
+      headers,
+      body: req.method === "GET" ? undefined : Buffer.concat(chunks),
+    });
     return { status: up.status, text: await up.text(), type: up.headers.get("content-type") ?? "application/json" };
   }
 
@@ -192,13 +197,36 @@ describe("negative suite: one misbehaviour at a time, through a tampering proxy"
     assert.equal(res.json.user.sub, "alice");
   });
 
-  test("oidcc-client-test-invalid-iss", () => refused("iss", resign((c) => ({ ...c, iss: "https://evil.example" }))));
-  test("oidcc-client-test-invalid-aud", () => refused("aud", resign((c) => ({ ...c, aud: "someone-else" }))));
+  test("oidcc-client-test-invalid-iss", () =>
+    refused(
+      "iss",
+      resign((c) => ({ ...c, iss: "https://evil.example" })),
+    ));
+  test("oidcc-client-test-invalid-aud", () =>
+    refused(
+      "aud",
+      resign((c) => ({ ...c, aud: "someone-else" })),
+    ));
   test("oidcc-client-test-invalid-aud (an untrusted extra audience)", () =>
-    refused("aud", resign((c) => ({ ...c, aud: [CLIENT_ID, "someone-else"], azp: CLIENT_ID }))));
-  test("oidcc-client-test-invalid-azp", () => refused("azp", resign((c) => ({ ...c, azp: "someone-else" }))));
-  test("oidcc-client-test-nonce-invalid", () => refused("nonce", resign((c) => ({ ...c, nonce: "not-the-one-sent" }))));
-  test("oidcc-client-test-nonce-invalid (missing)", () => refused("nonce", resign(({ nonce, ...c }) => c)));
+    refused(
+      "aud",
+      resign((c) => ({ ...c, aud: [CLIENT_ID, "someone-else"], azp: CLIENT_ID })),
+    ));
+  test("oidcc-client-test-invalid-azp", () =>
+    refused(
+      "azp",
+      resign((c) => ({ ...c, azp: "someone-else" })),
+    ));
+  test("oidcc-client-test-nonce-invalid", () =>
+    refused(
+      "nonce",
+      resign((c) => ({ ...c, nonce: "not-the-one-sent" })),
+    ));
+  test("oidcc-client-test-nonce-invalid (missing)", () =>
+    refused(
+      "nonce",
+      resign(({ nonce, ...c }) => c),
+    ));
   test("oidcc-client-test-idtoken-sig-none", () =>
     refused("alg", {
       token(json) {
@@ -228,15 +256,29 @@ describe("negative suite: one misbehaviour at a time, through a tampering proxy"
       },
     }));
   test("oidcc-client-test-idtoken-expired", () =>
-    refused("exp", resign((c) => ({ ...c, iat: nowSec() - 7200, exp: nowSec() - 3600 }))));
-  test("oidcc-client-test-missing-sub", () => refused("sub", resign(({ sub, ...c }) => c)));
-  test("oidcc-client-test-missing-iat", () => refused("iat", resign(({ iat, ...c }) => c)));
+    refused(
+      "exp",
+      resign((c) => ({ ...c, iat: nowSec() - 7200, exp: nowSec() - 3600 })),
+    ));
+  test("oidcc-client-test-missing-sub", () =>
+    refused(
+      "sub",
+      resign(({ sub, ...c }) => c),
+    ));
+  test("oidcc-client-test-missing-iat", () =>
+    refused(
+      "iat",
+      resign(({ iat, ...c }) => c),
+    ));
   test("a token response without an id_token (openid was asked)", () =>
     refused("missing", { token: ({ id_token, ...json }) => json }));
   test("oidcc-client-test-kid-unknown: one refetch of the keys, then refused", async () => {
     let fetched = 0;
     await refused("kid", {
-      ...resign((c) => c, (h) => ({ ...h, kid: "no-such-key" })),
+      ...resign(
+        (c) => c,
+        (h) => ({ ...h, kid: "no-such-key" }),
+      ),
       jwks(json) {
         fetched += 1;
         return json;
@@ -245,7 +287,10 @@ describe("negative suite: one misbehaviour at a time, through a tampering proxy"
     assert.ok(fetched <= 1, `the JWKS was fetched ${fetched} times for one login`);
   });
   test("oidcc-client-test-kid-absent-single-jwks", async () => {
-    tamper = resign((c) => c, ({ kid, ...h }) => h);
+    tamper = resign(
+      (c) => c,
+      ({ kid, ...h }) => h,
+    );
     try {
       const { res } = await login(w);
       assert.equal(res.status, 200, res.text);
@@ -262,7 +307,11 @@ describe("negative suite: one misbehaviour at a time, through a tampering proxy"
     // The keys were fetched by the logins above; the refetch floor must pass first.
     await new Promise((r) => setTimeout(r, 10_500));
     tamper = {
-      ...resign((c) => c, (h) => ({ ...h, kid }), privateKey),
+      ...resign(
+        (c) => c,
+        (h) => ({ ...h, kid }),
+        privateKey,
+      ),
       jwks: (json) => ({ keys: [...json.keys, jwk] }),
     };
     try {
@@ -340,7 +389,10 @@ describe("RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0)", () => {
       assert.equal(await sessionCount(w), 0);
       // Without `everywhere`, no provider logout is offered.
       const again = await login(w);
-      const plain = await w.call("/auth/logout", { cookie: `${SESSION}=${again.res.cookies[SESSION].value}`, body: {} });
+      const plain = await w.call("/auth/logout", {
+        cookie: `${SESSION}=${again.res.cookies[SESSION].value}`,
+        body: {},
+      });
       assert.equal(plain.json.end_session_url, undefined);
     } finally {
       await w.close();
@@ -387,7 +439,14 @@ describe("back-channel logout (OpenID Connect Back-Channel Logout 1.0)", () => {
 
   /** A logout token signed with the provider's key. */
   function logoutToken(claims, header = {}) {
-    const full = { iss: idp.issuer, aud: CLIENT_ID, iat: nowSec(), jti: crypto.randomUUID(), events: { [EVENT]: {} }, ...claims };
+    const full = {
+      iss: idp.issuer,
+      aud: CLIENT_ID,
+      iat: nowSec(),
+      jti: crypto.randomUUID(),
+      events: { [EVENT]: {} },
+      ...claims,
+    };
     for (const [k, v] of Object.entries(full)) if (v === undefined) delete full[k];
     const h = { alg: "RS256", kid: idp.signing.kid, typ: "logout+jwt", ...header };
     const input = `${b64u(JSON.stringify(h))}.${b64u(JSON.stringify(full))}`;
@@ -476,7 +535,11 @@ describe("back-channel logout (OpenID Connect Back-Channel Logout 1.0)", () => {
     assert.equal(res.json.error_description, "logout token: signature");
     const get = await w.call("/auth/backchannel-logout/default", { method: "GET", csrf: false, origin: null });
     assert.equal(get.status, 405);
-    const unknown = await w.call("/auth/backchannel-logout/nope", { csrf: false, origin: null, body: "logout_token=x" });
+    const unknown = await w.call("/auth/backchannel-logout/nope", {
+      csrf: false,
+      origin: null,
+      body: "logout_token=x",
+    });
     assert.equal(unknown.status, 404);
   });
 
@@ -514,7 +577,9 @@ describe("DPoP (RFC 9449): tokens bound to a key only the Worker holds", () => {
     test(`${mode === "nonce" ? "with server nonces (§8, §9): " : ""}login, userinfo, the API through the proxy, refresh — every use proven`, async () => {
       const idp = await startIdp({ clients: [client()], dpop: mode, testHooks: true });
       const w = await startWorker({
-        PROVIDERS: { default: entry(idp.issuer, { dpop: true, api: { base_url: `${idp.issuer}/api/`, methods: ["GET"] } }) },
+        PROVIDERS: {
+          default: entry(idp.issuer, { dpop: true, api: { base_url: `${idp.issuer}/api/`, methods: ["GET"] } }),
+        },
         CLIENT_SECRET_DEFAULT: CLIENT_SECRET,
       });
       try {
@@ -527,7 +592,9 @@ describe("DPoP (RFC 9449): tokens bound to a key only the Worker holds", () => {
         const rec = await w.record(s.kvKey);
         assert.ok(rec.dpop_key, "the key is in the sealed record");
         // The token alone is worth nothing: as a Bearer token, the API refuses it.
-        const stolen = await fetch(`${idp.issuer}/api/hello`, { headers: { authorization: `Bearer ${rec.access_token}` } });
+        const stolen = await fetch(`${idp.issuer}/api/hello`, {
+          headers: { authorization: `Bearer ${rec.access_token}` },
+        });
         assert.equal(stolen.status, 401);
         const api = await w.api("/api/default/hello", { cookie: s.cookie });
         assert.equal(api.status, 200, api.text);
@@ -581,7 +648,10 @@ describe("pushed authorization requests (RFC 9126)", () => {
 
   test("with `par: false` the same provider refuses the front-channel request (the push is what made it work)", async () => {
     const idp = await startIdp({ clients: [client()], requirePar: true });
-    const w = await startWorker({ PROVIDERS: { default: entry(idp.issuer, { par: false }) }, CLIENT_SECRET_DEFAULT: CLIENT_SECRET });
+    const w = await startWorker({
+      PROVIDERS: { default: entry(idp.issuer, { par: false }) },
+      CLIENT_SECRET_DEFAULT: CLIENT_SECRET,
+    });
     try {
       const tx = await w.begin();
       const authUrl = new URL(tx.res.json.authorization_url);
@@ -617,12 +687,14 @@ describe("pushed authorization requests (RFC 9126)", () => {
 describe("discovery failures", () => {
   test("oidcc-client-test-discovery-issuer-mismatch: config_error, the log names it", async () => {
     const lying = http.createServer((_req, res) => {
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({
-        issuer: "https://someone-else.example",
-        authorization_endpoint: "https://someone-else.example/auth",
-        token_endpoint: "https://someone-else.example/token",
-        jwks_uri: "https://someone-else.example/jwks",
-      }));
+      res.writeHead(200, { "content-type": "application/json" }).end(
+        JSON.stringify({
+          issuer: "https://someone-else.example",
+          authorization_endpoint: "https://someone-else.example/auth",
+          token_endpoint: "https://someone-else.example/token",
+          jwks_uri: "https://someone-else.example/jwks",
+        }),
+      );
     });
     await new Promise((r) => lying.listen(0, "127.0.0.1", r));
     const issuer = `http://127.0.0.1:${lying.address().port}`;

@@ -25,7 +25,9 @@ before(async () => {
   appOrigin = `http://localhost:${port}`;
   app = http.createServer((req, res) => {
     res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-    res.end(`<!doctype html><title>callback</title><pre id="q">${new URL(req.url, appOrigin).search.replace(/</g, "&lt;")}</pre>`);
+    res.end(
+      `<!doctype html><title>callback</title><pre id="q">${new URL(req.url, appOrigin).search.replace(/</g, "&lt;")}</pre>`,
+    );
   });
   await new Promise((resolve) => app.listen(port, "127.0.0.1", resolve));
   const reg = (path) => ({ clientId: "spa", clientSecret: "s3cret", redirectUris: [`${appOrigin}${path}`] });
@@ -63,7 +65,11 @@ async function submit(page, username, password, { toCallback = true } = {}) {
 test("Paytronix: wrong password shows an error; sign-in lands with code, state, expires_in=300; Cancel -> access_denied", async () => {
   const px = emulators.paytronix;
   const url = authUrl(px.endpoints.authorization, {
-    response_type: "code", client_id: "spa", redirect_uri: `${appOrigin}/cb/paytronix`, state: "st-px", scope: "user_read account_read",
+    response_type: "code",
+    client_id: "spa",
+    redirect_uri: `${appOrigin}/cb/paytronix`,
+    state: "st-px",
+    scope: "user_read account_read",
   });
   const page = await context.newPage();
   await page.goto(url);
@@ -86,9 +92,15 @@ test("Paytronix: wrong password shows an error; sign-in lands with code, state, 
 test("PayoutID (production instance): the page names the environment; the code arrives as authorization_code", async () => {
   const po = emulators.payoutid;
   const page = await context.newPage();
-  await page.goto(authUrl(po.endpoints.authorization, {
-    response_type: "code", client_id: "spa", redirect_uri: `${appOrigin}/cb/payoutid`, scope: "user.read", state: "st-po",
-  }));
+  await page.goto(
+    authUrl(po.endpoints.authorization, {
+      response_type: "code",
+      client_id: "spa",
+      redirect_uri: `${appOrigin}/cb/payoutid`,
+      scope: "user.read",
+      state: "st-po",
+    }),
+  );
   assert.equal(await page.locator("#environment").getAttribute("data-environment"), "production");
   const cb = await submit(page, "payee", "pw");
   assert.ok(cb.searchParams.get("authorization_code"));
@@ -100,7 +112,10 @@ test("PayoutID (production instance): the page names the environment; the code a
 test("Paysera (lt): Lithuanian page; Cancel -> error=access_denied&state; sign-in -> code&state", async () => {
   const ps = emulators.paysera;
   const url = authUrl(ps.endpoints.authorizationLocale.lt, {
-    response_type: "code", client_id: "spa", redirect_uri: `${appOrigin}/cb/paysera`, state: "st-ps",
+    response_type: "code",
+    client_id: "spa",
+    redirect_uri: `${appOrigin}/cb/paysera`,
+    state: "st-ps",
   });
   const page = await context.newPage();
   await page.goto(url);
@@ -118,7 +133,9 @@ test("Paysera (lt): Lithuanian page; Cancel -> error=access_denied&state; sign-i
 test("plain SSO: register from the login page, back to login, sign in; tokens in the redirect; the API answers the page (CORS)", async () => {
   const sso = emulators.sso;
   const page = await context.newPage();
-  await page.goto(authUrl(sso.endpoints.login, { client_id: "spa", scope: "0", redirect_uri: `${appOrigin}/cb/sso?tx=one-time` }));
+  await page.goto(
+    authUrl(sso.endpoints.login, { client_id: "spa", scope: "0", redirect_uri: `${appOrigin}/cb/sso?tx=one-time` }),
+  );
   await Promise.all([page.waitForURL(/\/register\?/), page.click("#register")]);
   await page.fill('input[name="username"]', "newbie");
   await page.fill('input[name="email"]', "newbie@example.test");
@@ -131,10 +148,13 @@ test("plain SSO: register from the login page, back to login, sign in; tokens in
   assert.deepEqual([...cb.searchParams.keys()], ["tx", "access_token", "refresh_token", "expiration", "user_id"]);
   assert.equal(cb.searchParams.get("tx"), "one-time");
   assert.equal(cb.searchParams.get("user_id"), "newbie");
-  const result = await page.evaluate(async ([url, at]) => {
-    const r = await fetch(url, { headers: { authorization: `Bearer ${at}` } });
-    return { status: r.status, body: await r.json() };
-  }, [sso.endpoints.me, cb.searchParams.get("access_token")]);
+  const result = await page.evaluate(
+    async ([url, at]) => {
+      const r = await fetch(url, { headers: { authorization: `Bearer ${at}` } });
+      return { status: r.status, body: await r.json() };
+    },
+    [sso.endpoints.me, cb.searchParams.get("access_token")],
+  );
   assert.deepEqual(result, { status: 200, body: { user_id: "newbie", username: "newbie" } });
   await page.close();
 });

@@ -238,11 +238,12 @@ export async function startServer(o) {
     server,
     port: actualPort,
     url,
-    close: () => new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections?.();
-      for (const s of sockets) s.destroy();
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections?.();
+        for (const s of sockets) s.destroy();
+      }),
   };
 }
 
@@ -305,10 +306,14 @@ export function signInPage({
 
 /** An error page for requests that cannot be sent back to the client (RFC 6749 §4.1.2.1). */
 export function errorPage(res, status, title, error, description) {
-  sendHtml(res, status, `<!DOCTYPE html>
+  sendHtml(
+    res,
+    status,
+    `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>
 <body><h1>${escapeHtml(title)}</h1><p><code class="error">${escapeHtml(error)}</code>: ${escapeHtml(description)}</p></body></html>
-`);
+`,
+  );
 }
 
 /** The users: any username with a non-empty password signs in, except the password "wrong". */

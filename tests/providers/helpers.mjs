@@ -59,7 +59,12 @@ export async function signIn(authorizationUrl, { username = "alice", password = 
 export async function getManual(url, init = {}) {
   const res = await fetch(url, { ...init, redirect: "manual" });
   const location = res.headers.get("location");
-  return { status: res.status, location: location ? new URL(location, url) : undefined, text: await res.text(), headers: res.headers };
+  return {
+    status: res.status,
+    location: location ? new URL(location, url) : undefined,
+    text: await res.text(),
+    headers: res.headers,
+  };
 }
 
 export async function postJson(url, body, headers = {}) {

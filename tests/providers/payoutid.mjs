@@ -14,8 +14,23 @@
 // §5.1 JSON success, §5.2 JSON errors. See README.md here for every assumption.
 
 import {
-  bearerChallenge, bearerToken, checkClient, checkPassword, createClock, errorPage, escapeHtml, newStats,
-  originsOf, randomToken, readBody, redirect, sendJson, sendHtml, signInPage, startServer, withQuery,
+  bearerChallenge,
+  bearerToken,
+  checkClient,
+  checkPassword,
+  createClock,
+  errorPage,
+  escapeHtml,
+  newStats,
+  originsOf,
+  randomToken,
+  readBody,
+  redirect,
+  sendJson,
+  sendHtml,
+  signInPage,
+  startServer,
+  withQuery,
 } from "./common.mjs";
 
 const AUTHORIZE_PATH = "/oauth"; // [002] https://sandbox.payout.one/oauth, https://app.payout.one/oauth
@@ -40,11 +55,20 @@ const CODE_TTL = 600; // ASSUMPTION: RFC 6749 §4.1.2 "maximum authorization cod
  */
 export async function startPayoutId(opts = {}) {
   const {
-    port = 0, host = "127.0.0.1", environment = "sandbox", clientId, clientSecret, redirectUris,
-    testHooks = false, appOrigins = [], accessTokenTtl = ACCESS_TTL, refreshTokenTtl = REFRESH_TTL,
+    port = 0,
+    host = "127.0.0.1",
+    environment = "sandbox",
+    clientId,
+    clientSecret,
+    redirectUris,
+    testHooks = false,
+    appOrigins = [],
+    accessTokenTtl = ACCESS_TTL,
+    refreshTokenTtl = REFRESH_TTL,
   } = opts;
   checkClient({ clientId, clientSecret, redirectUris }, "startPayoutId");
-  if (!["sandbox", "production"].includes(environment)) throw new Error('environment must be "sandbox" or "production"');
+  if (!["sandbox", "production"].includes(environment))
+    throw new Error('environment must be "sandbox" or "production"');
   if (accessTokenTtl > 3600) throw new Error("[002]: access tokens live at most one hour");
 
   const clock = createClock();
@@ -57,7 +81,10 @@ export async function startPayoutId(opts = {}) {
   function tokenResponse({ username, scope, withRefresh }) {
     const access = randomToken(32);
     accessTokens.set(access, {
-      username, scope, expiresAt: clock.nowSec() + accessTokenTtl, kind: username ? "user" : "client",
+      username,
+      scope,
+      expiresAt: clock.nowSec() + accessTokenTtl,
+      kind: username ? "user" : "client",
     });
     const body = { access_token: access, token_type: "Bearer", expires_in: accessTokenTtl };
     if (withRefresh) {
@@ -74,7 +101,8 @@ export async function startPayoutId(opts = {}) {
   async function authorize(req, res, url) {
     let params;
     if (req.method === "GET") params = Object.fromEntries(url.searchParams);
-    else if (req.method === "POST") params = Object.fromEntries(new URLSearchParams((await readBody(req)).toString("utf8")));
+    else if (req.method === "POST")
+      params = Object.fromEntries(new URLSearchParams((await readBody(req)).toString("utf8")));
     else return sendJson(res, 405, { error: "invalid_request" });
     const { client_id: cid, redirect_uri: redirectUri, state, scope = "", response_type: responseType } = params;
 
@@ -84,7 +112,13 @@ export async function startPayoutId(opts = {}) {
     }
     if (!redirectUri || !redirectUris.includes(redirectUri)) {
       stats.authorize.errors += 1;
-      return errorPage(res, 400, `${envLabel}: authorization error`, "invalid_request", "redirect_uri is not registered");
+      return errorPage(
+        res,
+        400,
+        `${envLabel}: authorization error`,
+        "invalid_request",
+        "redirect_uri is not registered",
+      );
     }
     // ASSUMPTION: RFC 6749 §4.1.2.1 error redirects ([002] documents none).
     if (responseType !== "code") {
@@ -101,18 +135,19 @@ export async function startPayoutId(opts = {}) {
     const scopes = scope.split(" ").filter(Boolean);
     // [002] step 2: "User needs to authenticate self (login or register) and then is asked to
     // approve access to requested scopes" — one page here: sign in, see the scopes, approve.
-    const page = (error) => signInPage({
-      title: `${envLabel} — sign in`,
-      heading: `${envLabel}: sign in and approve access`,
-      intro: `<p id="environment" data-environment="${environment}">Environment: ${environment}</p>
+    const page = (error) =>
+      signInPage({
+        title: `${envLabel} — sign in`,
+        heading: `${envLabel}: sign in and approve access`,
+        intro: `<p id="environment" data-environment="${environment}">Environment: ${environment}</p>
   <p>Client <code>${escapeHtml(cid)}</code> asks for access to:</p>
   <ul id="scopes">${scopes.map((s) => `<li>${escapeHtml(s)}</li>`).join("") || "<li>(no scope)</li>"}</ul>`,
-      action: AUTHORIZE_PATH,
-      hidden,
-      error,
-      cancelHref: `${AUTHORIZE_PATH}?${cancelQuery}`,
-      labels: { submit: "Sign in and approve" },
-    });
+        action: AUTHORIZE_PATH,
+        hidden,
+        error,
+        cancelHref: `${AUTHORIZE_PATH}?${cancelQuery}`,
+        labels: { submit: "Sign in and approve" },
+      });
     if (req.method === "GET") {
       stats.authorize.pages += 1;
       return sendHtml(res, 200, page());
@@ -124,7 +159,12 @@ export async function startPayoutId(opts = {}) {
     stats.authorize.signed_in += 1;
     const code = randomToken(32);
     codes.set(code, {
-      username: params.username.trim(), scope, redirectUri, expiresAt: clock.nowSec() + CODE_TTL, used: false, issued: [],
+      username: params.username.trim(),
+      scope,
+      redirectUri,
+      expiresAt: clock.nowSec() + CODE_TTL,
+      used: false,
+      issued: [],
     });
     // [002] step 3: "User is redirected back to integrator with `authorization_code` in query parameters."
     return redirect(res, withQuery(redirectUri, { authorization_code: code, state }));
@@ -166,8 +206,12 @@ export async function startPayoutId(opts = {}) {
     if (client.multiple) return err(400, "invalid_request", "more than one client authentication method");
     if (!client.ok) {
       // RFC 6749 §5.2: 401 + WWW-Authenticate when the client used the Authorization header.
-      return err(401, "invalid_client", "client authentication failed",
-        client.basic ? { "www-authenticate": `Basic realm="${envLabel}"` } : {});
+      return err(
+        401,
+        "invalid_client",
+        "client authentication failed",
+        client.basic ? { "www-authenticate": `Basic realm="${envLabel}"` } : {},
+      );
     }
     // [002] words the refresh request as "passing `refresh_token` as `grant`"; RFC 6749's name is
     // grant_type. ASSUMPTION: grant_type, with `grant` accepted when grant_type is absent.
@@ -190,7 +234,8 @@ export async function startPayoutId(opts = {}) {
         }
         grant.used = true;
         if (clock.nowSec() >= grant.expiresAt) return err(400, "invalid_grant", "authorization code expired");
-        if (form.get("redirect_uri") !== grant.redirectUri) return err(400, "invalid_grant", "redirect_uri does not match");
+        if (form.get("redirect_uri") !== grant.redirectUri)
+          return err(400, "invalid_grant", "redirect_uri does not match");
         const out = tokenResponse({ username: grant.username, scope: grant.scope, withRefresh: true });
         grant.issued.push(out.access, out.refresh);
         return sendJson(res, 200, out.body, { pragma: "no-cache" });
@@ -207,7 +252,8 @@ export async function startPayoutId(opts = {}) {
         const requested = form.get("scope");
         if (requested) {
           const granted = rt.scope.split(" ");
-          if (requested.split(" ").some((s) => s && !granted.includes(s))) return err(400, "invalid_scope", "scope exceeds the original grant");
+          if (requested.split(" ").some((s) => s && !granted.includes(s)))
+            return err(400, "invalid_scope", "scope exceeds the original grant");
         }
         // ASSUMPTION (rotation): the used refresh token stops working; the new one gets its own 90 days.
         refreshTokens.delete(rtValue);
@@ -232,15 +278,25 @@ export async function startPayoutId(opts = {}) {
     if (req.method !== "GET") return sendJson(res, 405, { error: "invalid_request" });
     const deny = (status, error, description) => {
       stats.api.unauthorized += 1;
-      sendJson(res, status, { error, error_description: description }, {
-        "www-authenticate": bearerChallenge(realm, error === "invalid_request" ? undefined : error),
-      });
+      sendJson(
+        res,
+        status,
+        { error, error_description: description },
+        {
+          "www-authenticate": bearerChallenge(realm, error === "invalid_request" ? undefined : error),
+        },
+      );
     };
     const t = bearerToken(req);
     if (!t) return deny(401, "invalid_request", "no Bearer access token");
     const at = accessTokens.get(t);
     // [002] the refresh token "is not alloweed to access endpoints": it is not an access token.
-    if (!at) return deny(401, "invalid_token", refreshTokens.has(t) ? "a refresh token cannot call the API" : "unknown access token");
+    if (!at)
+      return deny(
+        401,
+        "invalid_token",
+        refreshTokens.has(t) ? "a refresh token cannot call the API" : "unknown access token",
+      );
     if (clock.nowSec() >= at.expiresAt) return deny(401, "invalid_token", "access token expired");
     if (url.pathname === USER_PATH) {
       // A client-credentials token has no user (RFC 6750 §3.1 insufficient_scope, 403).
@@ -252,13 +308,20 @@ export async function startPayoutId(opts = {}) {
     return sendJson(res, 200, {
       environment,
       token_kind: at.kind,
-      rates: [{ from: "EUR", to: "USD", rate: 1.08 }, { from: "EUR", to: "GBP", rate: 0.85 }],
+      rates: [
+        { from: "EUR", to: "USD", rate: 1.08 },
+        { from: "EUR", to: "GBP", rate: 0.85 },
+      ],
     });
   }
 
   let realm;
   const srv = await startServer({
-    port, host, testHooks, stats, clock,
+    port,
+    host,
+    testHooks,
+    stats,
+    clock,
     corsOrigins: originsOf(redirectUris, appOrigins),
     isApiPath: (p) => p === USER_PATH || p === RATES_PATH,
     isTokenRequest: (req, url) => url.pathname === TOKEN_PATH && req.method === "POST",
@@ -276,13 +339,17 @@ export async function startPayoutId(opts = {}) {
     },
     handle: async (req, res, url, ctx) => {
       switch (url.pathname) {
-        case AUTHORIZE_PATH: return authorize(req, res, url);
+        case AUTHORIZE_PATH:
+          return authorize(req, res, url);
         case TOKEN_PATH:
-          if (req.method !== "POST") return sendJson(res, 405, { error: "invalid_request", error_description: "POST required" });
+          if (req.method !== "POST")
+            return sendJson(res, 405, { error: "invalid_request", error_description: "POST required" });
           return token(req, res, ctx.body);
         case USER_PATH:
-        case RATES_PATH: return api(req, res, url, realm);
-        default: return sendJson(res, 404, { error: "not_found" });
+        case RATES_PATH:
+          return api(req, res, url, realm);
+        default:
+          return sendJson(res, 404, { error: "not_found" });
       }
     },
   });

@@ -26,16 +26,27 @@ before(async () => {
 after(async () => Promise.all([sandbox?.close(), production?.close()]));
 
 async function authorize(env, { state = "s-1", scope = "user.read", username = "alice", password = "pw" } = {}) {
-  return signIn(authUrl(env.endpoints.authorization, {
-    response_type: "code", client_id: CLIENT_ID, redirect_uri: REDIRECT_URI, scope, state,
-  }), { username, password });
+  return signIn(
+    authUrl(env.endpoints.authorization, {
+      response_type: "code",
+      client_id: CLIENT_ID,
+      redirect_uri: REDIRECT_URI,
+      scope,
+      state,
+    }),
+    { username, password },
+  );
 }
 
 async function login(env, opts) {
   const r = await authorize(env, opts);
   assert.equal(r.status, 302, r.html);
   const code = r.location.searchParams.get("authorization_code");
-  const tok = await postForm(env.endpoints.token, { grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI }, creds);
+  const tok = await postForm(
+    env.endpoints.token,
+    { grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI },
+    creds,
+  );
   assert.equal(tok.status, 200, tok.text);
   return tok.body;
 }
@@ -45,7 +56,13 @@ const refresh = (env, rt, auth = "basic") =>
 
 describe("[002] authorization code grant", () => {
   test("sign-in + consent page shows the environment and scopes; redirect carries `authorization_code` and state", async () => {
-    const url = authUrl(sandbox.endpoints.authorization, { response_type: "code", client_id: CLIENT_ID, redirect_uri: REDIRECT_URI, scope: "user.read rates", state: "abc" });
+    const url = authUrl(sandbox.endpoints.authorization, {
+      response_type: "code",
+      client_id: CLIENT_ID,
+      redirect_uri: REDIRECT_URI,
+      scope: "user.read rates",
+      state: "abc",
+    });
     const page = await getManual(url);
     assert.equal(page.status, 200);
     assert.match(page.text, /data-environment="sandbox"/);
@@ -63,9 +80,15 @@ describe("[002] authorization code grant", () => {
   test("the code is exchanged (client_secret_basic and client_secret_post) for a 1-hour Bearer token + refresh token", async () => {
     for (const auth of ["basic", "post"]) {
       const r = await authorize(sandbox);
-      const tok = await postForm(sandbox.endpoints.token, {
-        grant_type: "authorization_code", code: r.location.searchParams.get("authorization_code"), redirect_uri: REDIRECT_URI,
-      }, { ...creds, auth });
+      const tok = await postForm(
+        sandbox.endpoints.token,
+        {
+          grant_type: "authorization_code",
+          code: r.location.searchParams.get("authorization_code"),
+          redirect_uri: REDIRECT_URI,
+        },
+        { ...creds, auth },
+      );
       assert.equal(tok.status, 200, tok.text);
       assert.match(tok.headers.get("content-type"), /^application\/json/);
       assert.equal(tok.headers.get("cache-control"), "no-store");
@@ -79,26 +102,60 @@ describe("[002] authorization code grant", () => {
   test("a code works once (reuse: invalid_grant, and what it issued is revoked); it is bound to redirect_uri", async () => {
     const r = await authorize(sandbox);
     const code = r.location.searchParams.get("authorization_code");
-    const first = await postForm(sandbox.endpoints.token, { grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI }, creds);
+    const first = await postForm(
+      sandbox.endpoints.token,
+      { grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI },
+      creds,
+    );
     assert.equal(first.status, 200);
-    const second = await postForm(sandbox.endpoints.token, { grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI }, creds);
+    const second = await postForm(
+      sandbox.endpoints.token,
+      { grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI },
+      creds,
+    );
     assert.equal(second.status, 400);
     assert.equal(second.body.error, "invalid_grant");
-    assert.equal((await getJson(sandbox.endpoints.user, { authorization: `Bearer ${first.body.access_token}` })).status, 401);
+    assert.equal(
+      (await getJson(sandbox.endpoints.user, { authorization: `Bearer ${first.body.access_token}` })).status,
+      401,
+    );
 
     const r2 = await authorize(sandbox);
-    const bad = await postForm(sandbox.endpoints.token, { grant_type: "authorization_code", code: r2.location.searchParams.get("authorization_code"), redirect_uri: "http://localhost:8787/other" }, creds);
+    const bad = await postForm(
+      sandbox.endpoints.token,
+      {
+        grant_type: "authorization_code",
+        code: r2.location.searchParams.get("authorization_code"),
+        redirect_uri: "http://localhost:8787/other",
+      },
+      creds,
+    );
     assert.equal(bad.body.error, "invalid_grant");
   });
 
   test("authorization errors: unknown client / unregistered redirect_uri -> error page; response_type -> redirect error", async () => {
-    const a = await getManual(authUrl(sandbox.endpoints.authorization, { response_type: "code", client_id: "x", redirect_uri: REDIRECT_URI }));
+    const a = await getManual(
+      authUrl(sandbox.endpoints.authorization, { response_type: "code", client_id: "x", redirect_uri: REDIRECT_URI }),
+    );
     assert.equal(a.status, 400);
     assert.equal(a.location, undefined);
-    const b = await getManual(authUrl(sandbox.endpoints.authorization, { response_type: "code", client_id: CLIENT_ID, redirect_uri: "http://evil.example/cb" }));
+    const b = await getManual(
+      authUrl(sandbox.endpoints.authorization, {
+        response_type: "code",
+        client_id: CLIENT_ID,
+        redirect_uri: "http://evil.example/cb",
+      }),
+    );
     assert.equal(b.status, 400);
     assert.equal(b.location, undefined);
-    const c = await getManual(authUrl(sandbox.endpoints.authorization, { response_type: "token", client_id: CLIENT_ID, redirect_uri: REDIRECT_URI, state: "q" }));
+    const c = await getManual(
+      authUrl(sandbox.endpoints.authorization, {
+        response_type: "token",
+        client_id: CLIENT_ID,
+        redirect_uri: REDIRECT_URI,
+        state: "q",
+      }),
+    );
     assert.equal(c.status, 302);
     assert.equal(c.location.searchParams.get("error"), "unsupported_response_type");
     assert.equal(c.location.searchParams.get("state"), "q");
@@ -130,7 +187,11 @@ describe("[002] refresh token grant", () => {
 
   test("[002] wording: `refresh_token` passed as `grant` is understood too", async () => {
     const t = await login(sandbox);
-    const r = await postForm(sandbox.endpoints.token, { grant: "refresh_token", refresh_token: t.refresh_token }, creds);
+    const r = await postForm(
+      sandbox.endpoints.token,
+      { grant: "refresh_token", refresh_token: t.refresh_token },
+      creds,
+    );
     assert.equal(r.status, 200, r.text);
   });
 
@@ -143,7 +204,12 @@ describe("[002] refresh token grant", () => {
   });
 
   test("access token: one hour; refresh token: 90 days (emulator clock)", async () => {
-    const env = await startPayoutId({ environment: "sandbox", ...creds, redirectUris: [REDIRECT_URI], testHooks: true });
+    const env = await startPayoutId({
+      environment: "sandbox",
+      ...creds,
+      redirectUris: [REDIRECT_URI],
+      testHooks: true,
+    });
     try {
       const t = await login(env);
       const auth = { authorization: `Bearer ${t.access_token}` };
@@ -198,11 +264,19 @@ describe("[002] client credentials grant", () => {
 
 describe("RFC 6749 §5.2 token errors", () => {
   test("bad client credentials: 401 invalid_client (Basic challenge when Basic was used)", async () => {
-    const basic = await postForm(sandbox.endpoints.token, { grant_type: "client_credentials" }, { clientId: CLIENT_ID, clientSecret: "nope" });
+    const basic = await postForm(
+      sandbox.endpoints.token,
+      { grant_type: "client_credentials" },
+      { clientId: CLIENT_ID, clientSecret: "nope" },
+    );
     assert.equal(basic.status, 401);
     assert.equal(basic.body.error, "invalid_client");
     assert.match(basic.headers.get("www-authenticate"), /^Basic /);
-    const post = await postForm(sandbox.endpoints.token, { grant_type: "client_credentials" }, { clientId: "nope", clientSecret: CLIENT_SECRET, auth: "post" });
+    const post = await postForm(
+      sandbox.endpoints.token,
+      { grant_type: "client_credentials" },
+      { clientId: "nope", clientSecret: CLIENT_SECRET, auth: "post" },
+    );
     assert.equal(post.status, 401);
     assert.equal(post.body.error, "invalid_client");
     const none = await postForm(sandbox.endpoints.token, { grant_type: "client_credentials" });
@@ -215,9 +289,17 @@ describe("RFC 6749 §5.2 token errors", () => {
     assert.equal(u.body.error, "unsupported_grant_type");
     const m = await postForm(sandbox.endpoints.token, {}, creds);
     assert.equal(m.body.error, "invalid_request");
-    const c = await postForm(sandbox.endpoints.token, { grant_type: "authorization_code", redirect_uri: REDIRECT_URI }, creds);
+    const c = await postForm(
+      sandbox.endpoints.token,
+      { grant_type: "authorization_code", redirect_uri: REDIRECT_URI },
+      creds,
+    );
     assert.equal(c.body.error, "invalid_request");
-    const j = await fetch(sandbox.endpoints.token, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const j = await fetch(sandbox.endpoints.token, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
     assert.equal(j.status, 400);
     assert.equal((await j.json()).error, "invalid_request");
   });
@@ -235,7 +317,10 @@ describe("test hooks", () => {
     assert.equal(ok.status, 200);
 
     await hook(sandbox, "/__test/revoke-all");
-    assert.equal((await getJson(sandbox.endpoints.user, { authorization: `Bearer ${ok.body.access_token}` })).status, 401);
+    assert.equal(
+      (await getJson(sandbox.endpoints.user, { authorization: `Bearer ${ok.body.access_token}` })).status,
+      401,
+    );
     assert.equal((await refresh(sandbox, ok.body.refresh_token)).body.error, "invalid_grant");
     const stats = await hook(sandbox, "/__test/stats", "GET");
     assert.ok(stats.token.by_grant.refresh_token >= 4);

@@ -18,8 +18,21 @@
 import * as crypto from "node:crypto";
 
 import {
-  checkClient, checkPassword, createClock, errorPage, newStats, originsOf, randomToken, readBody, redirect,
-  sendJson, sendHtml, signInPage, stableDigits, startServer, withQuery,
+  checkClient,
+  checkPassword,
+  createClock,
+  errorPage,
+  newStats,
+  originsOf,
+  randomToken,
+  readBody,
+  redirect,
+  sendJson,
+  sendHtml,
+  signInPage,
+  stableDigits,
+  startServer,
+  withQuery,
 } from "./common.mjs";
 
 const AUTHORIZE_PATH = "/frontend/oauth"; // [003] https://www.paysera.com/frontend/oauth
@@ -29,18 +42,52 @@ const ME_PATH = "/rest/v1/user/me"; // ASSUMPTION: a Wallet API "rest/v1" resour
 const ACCESS_TTL = 3600; // [003] response example "expires_in": 3600
 const CODE_TTL = 600; // ASSUMPTION ([003] silent): RFC 6749 §4.1.2's 10-minute maximum
 export const MAX_SKEW_SECONDS = 300;
-export const PAYSERA_AUTHORIZE_ERRORS = [ // [003] "error - type of an error. One of: …"
-  "invalid_request", "unauthorized_client", "access_denied", "unsupported_response_type", "invalid_scope",
-  "server_error", "temporarily_unavailable",
+export const PAYSERA_AUTHORIZE_ERRORS = [
+  // [003] "error - type of an error. One of: …"
+  "invalid_request",
+  "unauthorized_client",
+  "access_denied",
+  "unsupported_response_type",
+  "invalid_scope",
+  "server_error",
+  "temporarily_unavailable",
 ];
 
 // [003] token response headers, exactly.
-const TOKEN_HEADERS = { "Content-Type": "application/json;charset=UTF-8", "Cache-Control": "no-store", "Pragma": "no-cache" };
+const TOKEN_HEADERS = {
+  "Content-Type": "application/json;charset=UTF-8",
+  "Cache-Control": "no-store",
+  Pragma: "no-cache",
+};
 
 const PAGE_TEXT = {
-  en: { title: "Paysera — sign in", heading: "Sign in to Paysera", username: "Username", password: "Password", submit: "Sign in", cancel: "Cancel", error: "Wrong username or password." },
-  lt: { title: "Paysera — prisijungimas", heading: "Prisijunkite prie Paysera", username: "Naudotojo vardas", password: "Slaptažodis", submit: "Prisijungti", cancel: "Atšaukti", error: "Neteisingas naudotojo vardas arba slaptažodis." },
-  ru: { title: "Paysera — вход", heading: "Вход в Paysera", username: "Имя пользователя", password: "Пароль", submit: "Войти", cancel: "Отмена", error: "Неверное имя пользователя или пароль." },
+  en: {
+    title: "Paysera — sign in",
+    heading: "Sign in to Paysera",
+    username: "Username",
+    password: "Password",
+    submit: "Sign in",
+    cancel: "Cancel",
+    error: "Wrong username or password.",
+  },
+  lt: {
+    title: "Paysera — prisijungimas",
+    heading: "Prisijunkite prie Paysera",
+    username: "Naudotojo vardas",
+    password: "Slaptažodis",
+    submit: "Prisijungti",
+    cancel: "Atšaukti",
+    error: "Neteisingas naudotojo vardas arba slaptažodis.",
+  },
+  ru: {
+    title: "Paysera — вход",
+    heading: "Вход в Paysera",
+    username: "Имя пользователя",
+    password: "Пароль",
+    submit: "Войти",
+    cancel: "Отмена",
+    error: "Неверное имя пользователя или пароль.",
+  },
 };
 
 // ============================================================================ MAC (independent)
@@ -56,7 +103,12 @@ export function macOf(key, normalized) {
 
 /** `body_hash=` + urlencoded base64(SHA-256(body)). */
 export function bodyHashExt(body) {
-  return `body_hash=${encodeURIComponent(crypto.createHash("sha256").update(body ?? "").digest("base64"))}`;
+  return `body_hash=${encodeURIComponent(
+    crypto
+      .createHash("sha256")
+      .update(body ?? "")
+      .digest("base64"),
+  )}`;
 }
 
 /** Parse `MAC id="…", ts="…", nonce="…", mac="…"[, ext="…"]`; undefined when malformed. */
@@ -94,9 +146,18 @@ export function signMac({ id, key, method, url, body, ts, nonce = randomToken(24
   const u = new URL(url);
   const port = u.port || (u.protocol === "https:" ? "443" : "80");
   const ext = body !== undefined && body !== null && body !== "" ? bodyHashExt(body) : "";
-  const mac = macOf(key, normalizedString({
-    ts, nonce, method, pathAndQuery: `${u.pathname}${u.search}`, host: u.hostname, port, ext,
-  }));
+  const mac = macOf(
+    key,
+    normalizedString({
+      ts,
+      nonce,
+      method,
+      pathAndQuery: `${u.pathname}${u.search}`,
+      host: u.hostname,
+      port,
+      ext,
+    }),
+  );
   return `MAC id="${id}", ts="${ts}", nonce="${nonce}", mac="${mac}"${ext ? `, ext="${ext}"` : ""}`;
 }
 
@@ -121,23 +182,34 @@ export function verifyMac(o) {
   if (!p) return { ok: false, reason: "missing or malformed MAC Authorization header" };
   const key = o.keyFor(p.id);
   if (!key) return { ok: false, reason: "unknown MAC id", id: p.id };
-  const expected = macOf(key, normalizedString({
-    ts: p.ts, nonce: p.nonce, method: o.method, pathAndQuery: o.pathAndQuery, host: o.host, port: o.port, ext: p.ext ?? "",
-  }));
+  const expected = macOf(
+    key,
+    normalizedString({
+      ts: p.ts,
+      nonce: p.nonce,
+      method: o.method,
+      pathAndQuery: o.pathAndQuery,
+      host: o.host,
+      port: o.port,
+      ext: p.ext ?? "",
+    }),
+  );
   const a = Buffer.from(expected);
   const b = Buffer.from(p.mac);
   if (a.length !== b.length || !crypto.timingSafeEqual(a, b)) return { ok: false, reason: "wrong mac", id: p.id };
   const body = o.body ?? "";
   const ext = parseExt(p.ext ?? "");
   if (ext === undefined) return { ok: false, reason: "malformed ext", id: p.id };
-  if (body.length > 0 && ext.body_hash === undefined) return { ok: false, reason: "ext body_hash is required for a request with a body", id: p.id };
+  if (body.length > 0 && ext.body_hash === undefined)
+    return { ok: false, reason: "ext body_hash is required for a request with a body", id: p.id };
   if (ext.body_hash !== undefined) {
     const actual = crypto.createHash("sha256").update(body).digest("base64");
     if (ext.body_hash !== actual) return { ok: false, reason: "body_hash does not match the body", id: p.id };
   }
   if (o.checkTs !== false) {
     const skew = Math.abs(Number(p.ts) - o.now);
-    if (!(skew <= (o.maxSkew ?? MAX_SKEW_SECONDS))) return { ok: false, reason: `ts is ${skew} s away from the server clock`, id: p.id };
+    if (!(skew <= (o.maxSkew ?? MAX_SKEW_SECONDS)))
+      return { ok: false, reason: `ts is ${skew} s away from the server clock`, id: p.id };
   }
   if (o.nonces) {
     const k = `${p.id} ${p.nonce}`;
@@ -179,8 +251,16 @@ function parseExt(ext) {
  */
 export async function startPaysera(opts = {}) {
   const {
-    port = 0, host = "127.0.0.1", clientId, clientSecret, redirectUris, omitRefreshToken = false, scopes,
-    testHooks = false, appOrigins = [], accessTokenTtl = ACCESS_TTL,
+    port = 0,
+    host = "127.0.0.1",
+    clientId,
+    clientSecret,
+    redirectUris,
+    omitRefreshToken = false,
+    scopes,
+    testHooks = false,
+    appOrigins = [],
+    accessTokenTtl = ACCESS_TTL,
   } = opts;
   checkClient({ clientId, clientSecret, redirectUris }, "startPaysera");
 
@@ -202,8 +282,15 @@ export async function startPaysera(opts = {}) {
     const hp = splitHost(req.headers.host, 80);
     if (!hp) return { ok: false, reason: "bad Host header" };
     return verifyMac({
-      header: req.headers.authorization, method: req.method, pathAndQuery: req.url, host: hp.host, port: hp.port,
-      body, keyFor, now: clock.nowSec(), nonces,
+      header: req.headers.authorization,
+      method: req.method,
+      pathAndQuery: req.url,
+      host: hp.host,
+      port: hp.port,
+      body,
+      keyFor,
+      now: clock.nowSec(),
+      nonces,
     });
   }
 
@@ -215,7 +302,11 @@ export async function startPaysera(opts = {}) {
     if (refresh) refreshTokens.set(refresh, { username, scope, access });
     // [003] the response example, field for field and in its order.
     const body = {
-      access_token: access, token_type: "mac", expires_in: accessTokenTtl, mac_key: macKey, mac_algorithm: "hmac-sha-256",
+      access_token: access,
+      token_type: "mac",
+      expires_in: accessTokenTtl,
+      mac_key: macKey,
+      mac_algorithm: "hmac-sha-256",
     };
     if (refresh) body.refresh_token = refresh;
     return body;
@@ -233,17 +324,30 @@ export async function startPaysera(opts = {}) {
   async function authorize(req, res, url, locale) {
     let params;
     if (req.method === "GET") params = Object.fromEntries(url.searchParams);
-    else if (req.method === "POST") params = Object.fromEntries(new URLSearchParams((await readBody(req)).toString("utf8")));
+    else if (req.method === "POST")
+      params = Object.fromEntries(new URLSearchParams((await readBody(req)).toString("utf8")));
     else return sendJson(res, 405, { error: "invalid_request" });
     const lang = locale ?? "en"; // ASSUMPTION: /frontend/oauth shows English ([003] leaves the default open)
     const { client_id: cid, redirect_uri: redirectUri, state, scope, response_type: responseType } = params;
     if (!cid || cid !== clientId) {
       stats.authorize.errors += 1;
-      return errorPage(res, 400, "Paysera: authorization error", cid ? "unauthorized_client" : "invalid_request", "unknown or missing client_id");
+      return errorPage(
+        res,
+        400,
+        "Paysera: authorization error",
+        cid ? "unauthorized_client" : "invalid_request",
+        "unknown or missing client_id",
+      );
     }
     if (!redirectUri || !redirectUris.includes(redirectUri)) {
       stats.authorize.errors += 1;
-      return errorPage(res, 400, "Paysera: authorization error", "invalid_request", "redirect_uri is missing or not registered");
+      return errorPage(
+        res,
+        400,
+        "Paysera: authorization error",
+        "invalid_request",
+        "redirect_uri is missing or not registered",
+      );
     }
     // [003] "In the case of canceling authorization request or some other error, user will be
     // redirected to the redirection_uri with these query parameters: error, state".
@@ -267,17 +371,18 @@ export async function startPaysera(opts = {}) {
     const cancelQuery = new URLSearchParams(Object.entries(hidden).filter(([, v]) => v !== undefined));
     cancelQuery.set("cancel", "1");
     const t = PAGE_TEXT[lang];
-    const page = (error) => signInPage({
-      lang,
-      title: t.title,
-      heading: t.heading,
-      intro: `<p id="locale">${lang}</p>`,
-      action: path,
-      hidden,
-      error,
-      cancelHref: `${path}?${cancelQuery}`,
-      labels: t,
-    });
+    const page = (error) =>
+      signInPage({
+        lang,
+        title: t.title,
+        heading: t.heading,
+        intro: `<p id="locale">${lang}</p>`,
+        action: path,
+        hidden,
+        error,
+        cancelHref: `${path}?${cancelQuery}`,
+        labels: t,
+      });
     if (req.method === "GET") {
       stats.authorize.pages += 1;
       return sendHtml(res, 200, page());
@@ -288,7 +393,13 @@ export async function startPaysera(opts = {}) {
     }
     stats.authorize.signed_in += 1;
     const code = randomToken(16);
-    codes.set(code, { username: params.username.trim(), scope: scope ?? "", redirectUri, expiresAt: clock.nowSec() + CODE_TTL, used: false });
+    codes.set(code, {
+      username: params.username.trim(),
+      scope: scope ?? "",
+      redirectUri,
+      expiresAt: clock.nowSec() + CODE_TTL,
+      used: false,
+    });
     // [003] "HTTP/1.1 302 Found Location: http://localhost/abc?code=SplxlOBeZQQYbYS6WxSbIA&state=iQZMRnQCtm"
     return redirect(res, withQuery(redirectUri, { code, state }), 302);
   }
@@ -318,7 +429,8 @@ export async function startPaysera(opts = {}) {
         grant.used = true;
         if (clock.nowSec() >= grant.expiresAt) return err(400, "invalid_grant", "code expired");
         // [003] redirect_uri "exactly the same as was included in the authorization redirect"
-        if (form.get("redirect_uri") !== grant.redirectUri) return err(400, "invalid_grant", "redirect_uri differs from the authorization request");
+        if (form.get("redirect_uri") !== grant.redirectUri)
+          return err(400, "invalid_grant", "redirect_uri differs from the authorization request");
         return sendJson(res, 200, issue(grant.username, grant.scope), TOKEN_HEADERS);
       }
       case "refresh_token": {
@@ -348,7 +460,12 @@ export async function startPaysera(opts = {}) {
     // ?access_token=…, or the access token's own MAC credentials.
     const v = verify(req, body, (id) => clientKey(id) ?? accessTokens.get(id)?.macKey);
     if (!v.ok) {
-      return sendJson(res, 401, { error: "invalid_client", error_description: v.reason }, { "WWW-Authenticate": 'MAC error="invalid_client"' });
+      return sendJson(
+        res,
+        401,
+        { error: "invalid_client", error_description: v.reason },
+        { "WWW-Authenticate": 'MAC error="invalid_client"' },
+      );
     }
     const target = url.searchParams.get("access_token") ?? (v.id !== clientId ? v.id : undefined);
     if (!target) return sendJson(res, 400, { error: "invalid_request", error_description: "access_token is required" });
@@ -367,7 +484,12 @@ export async function startPaysera(opts = {}) {
     const body = await readBody(req);
     const deny = (reason) => {
       stats.api.unauthorized += 1;
-      sendJson(res, 401, { error: "invalid_token", error_description: reason }, { "WWW-Authenticate": 'MAC error="invalid_token"' });
+      sendJson(
+        res,
+        401,
+        { error: "invalid_token", error_description: reason },
+        { "WWW-Authenticate": 'MAC error="invalid_token"' },
+      );
     };
     if (req.method !== "GET") return sendJson(res, 405, { error: "invalid_request" });
     const v = verify(req, body, (id) => accessTokens.get(id)?.macKey);
@@ -379,7 +501,11 @@ export async function startPaysera(opts = {}) {
   }
 
   const srv = await startServer({
-    port, host, testHooks, stats, clock,
+    port,
+    host,
+    testHooks,
+    stats,
+    clock,
     corsOrigins: originsOf(redirectUris, appOrigins),
     isApiPath: (p) => p === ME_PATH,
     isTokenRequest: (req, url) => url.pathname === TOKEN_PATH && req.method === "POST",
@@ -395,7 +521,8 @@ export async function startPaysera(opts = {}) {
     extraHooks: async (req, res, url) => {
       if (req.method === "POST" && url.pathname === "/__test/next-authorize-error") {
         const error = url.searchParams.get("error");
-        if (!PAYSERA_AUTHORIZE_ERRORS.includes(error)) throw new Error(`error must be one of ${PAYSERA_AUTHORIZE_ERRORS.join(", ")}`);
+        if (!PAYSERA_AUTHORIZE_ERRORS.includes(error))
+          throw new Error(`error must be one of ${PAYSERA_AUTHORIZE_ERRORS.join(", ")}`);
         nextAuthorizeError = error;
         sendJson(res, 200, { next_authorize_error: error });
         return true;
@@ -409,7 +536,8 @@ export async function startPaysera(opts = {}) {
       if (lm && LOCALES.includes(lm[1])) return authorize(req, res, url, lm[1]);
       if (p === TOKEN_PATH && req.method === "POST") return tokenEndpoint(req, res, ctx.body);
       if (p === TOKEN_PATH && req.method === "DELETE") return revokeEndpoint(req, res, url);
-      if (p === TOKEN_PATH) return sendJson(res, 405, { error: "invalid_request", error_description: "POST or DELETE" });
+      if (p === TOKEN_PATH)
+        return sendJson(res, 405, { error: "invalid_request", error_description: "POST or DELETE" });
       if (p === ME_PATH) return me(req, res);
       return sendJson(res, 404, { error: "not_found" });
     },

@@ -7,7 +7,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
 import {
-  PAYSERA_AUTHORIZE_ERRORS, bodyHashExt, normalizedString, parseMacHeader, signMac, startPaysera, verifyMac,
+  PAYSERA_AUTHORIZE_ERRORS,
+  bodyHashExt,
+  normalizedString,
+  parseMacHeader,
+  signMac,
+  startPaysera,
+  verifyMac,
 } from "./paysera.mjs";
 import { authUrl, cancelHref, getManual, hook, signIn } from "./helpers.mjs";
 
@@ -18,19 +24,35 @@ const DOC = {
   ts: "1343811600",
   nonce: "nQnNaSNyubfPErjRO55yaaEYo9YZfKHN",
   body: "grant_type=authorization_code&code=SplxlOBeZQQYbYS6WxSbIA&redirect_uri=http%3A%2F%2Flocalhost%2Fabc",
-  postHeader: 'MAC id="wkVd93h2uS", ts="1343811600", nonce="nQnNaSNyubfPErjRO55yaaEYo9YZfKHN", mac="ElTV7TYXQrZrBe0tL6PtqvH6EI15iBSd/JvAkpMoH64=", ext="body_hash=IftzxAtYliLQx46c2JAPidlHKqck0OXD7KmsHNnSptU%3D"',
-  deleteHeader: 'MAC id="wkVd93h2uS", ts="1343811600", nonce="nQnNaSNyubfPErjRO55yaaEYo9YZfKHN", mac="qtfqgX6EaE0nSHP9fN9ItmTNWqmr1Jkal7IOJbglOOE="',
+  postHeader:
+    'MAC id="wkVd93h2uS", ts="1343811600", nonce="nQnNaSNyubfPErjRO55yaaEYo9YZfKHN", mac="ElTV7TYXQrZrBe0tL6PtqvH6EI15iBSd/JvAkpMoH64=", ext="body_hash=IftzxAtYliLQx46c2JAPidlHKqck0OXD7KmsHNnSptU%3D"',
+  deleteHeader:
+    'MAC id="wkVd93h2uS", ts="1343811600", nonce="nQnNaSNyubfPErjRO55yaaEYo9YZfKHN", mac="qtfqgX6EaE0nSHP9fN9ItmTNWqmr1Jkal7IOJbglOOE="',
   redirectUri: "http://localhost/abc",
   state: "iQZMRnQCtm",
 };
 
 const docPost = (over = {}) => ({
-  header: DOC.postHeader, method: "POST", pathAndQuery: "/oauth/v1/token", host: "wallet.paysera.com", port: 443,
-  body: DOC.body, keyFor: (id) => (id === DOC.clientId ? DOC.key : undefined), checkTs: false, ...over,
+  header: DOC.postHeader,
+  method: "POST",
+  pathAndQuery: "/oauth/v1/token",
+  host: "wallet.paysera.com",
+  port: 443,
+  body: DOC.body,
+  keyFor: (id) => (id === DOC.clientId ? DOC.key : undefined),
+  checkTs: false,
+  ...over,
 });
 const docDelete = (over = {}) => ({
-  header: DOC.deleteHeader, method: "DELETE", pathAndQuery: "/oauth/v1/token?access_token=SlAV32hkKG", host: "wallet.paysera.com",
-  port: 443, body: "", keyFor: (id) => (id === DOC.clientId ? DOC.key : undefined), checkTs: false, ...over,
+  header: DOC.deleteHeader,
+  method: "DELETE",
+  pathAndQuery: "/oauth/v1/token?access_token=SlAV32hkKG",
+  host: "wallet.paysera.com",
+  port: 443,
+  body: "",
+  keyFor: (id) => (id === DOC.clientId ? DOC.key : undefined),
+  checkTs: false,
+  ...over,
 });
 
 describe("[003] MAC verifier against the document's examples", () => {
@@ -44,14 +66,39 @@ describe("[003] MAC verifier against the document's examples", () => {
   });
 
   test("the normalized string is seven lines, each ending in \\n", () => {
-    const n = normalizedString({ ts: DOC.ts, nonce: DOC.nonce, method: "DELETE", pathAndQuery: "/oauth/v1/token?access_token=SlAV32hkKG", host: "wallet.paysera.com", port: 443 });
-    assert.equal(n, "1343811600\nnQnNaSNyubfPErjRO55yaaEYo9YZfKHN\nDELETE\n/oauth/v1/token?access_token=SlAV32hkKG\nwallet.paysera.com\n443\n\n");
+    const n = normalizedString({
+      ts: DOC.ts,
+      nonce: DOC.nonce,
+      method: "DELETE",
+      pathAndQuery: "/oauth/v1/token?access_token=SlAV32hkKG",
+      host: "wallet.paysera.com",
+      port: 443,
+    });
+    assert.equal(
+      n,
+      "1343811600\nnQnNaSNyubfPErjRO55yaaEYo9YZfKHN\nDELETE\n/oauth/v1/token?access_token=SlAV32hkKG\nwallet.paysera.com\n443\n\n",
+    );
   });
 
   test("signMac reproduces both published headers", () => {
-    const p = signMac({ id: DOC.clientId, key: DOC.key, method: "POST", url: "https://wallet.paysera.com/oauth/v1/token", body: DOC.body, ts: DOC.ts, nonce: DOC.nonce });
+    const p = signMac({
+      id: DOC.clientId,
+      key: DOC.key,
+      method: "POST",
+      url: "https://wallet.paysera.com/oauth/v1/token",
+      body: DOC.body,
+      ts: DOC.ts,
+      nonce: DOC.nonce,
+    });
     assert.equal(p, DOC.postHeader);
-    const d = signMac({ id: DOC.clientId, key: DOC.key, method: "DELETE", url: "https://wallet.paysera.com/oauth/v1/token?access_token=SlAV32hkKG", ts: DOC.ts, nonce: DOC.nonce });
+    const d = signMac({
+      id: DOC.clientId,
+      key: DOC.key,
+      method: "DELETE",
+      url: "https://wallet.paysera.com/oauth/v1/token?access_token=SlAV32hkKG",
+      ts: DOC.ts,
+      nonce: DOC.nonce,
+    });
     assert.equal(d, DOC.deleteHeader);
   });
 
@@ -88,14 +135,22 @@ describe("[003] MAC verifier against the document's examples", () => {
 
 let ps;
 before(async () => {
-  ps = await startPaysera({ clientId: DOC.clientId, clientSecret: DOC.key, redirectUris: [DOC.redirectUri], testHooks: true });
+  ps = await startPaysera({
+    clientId: DOC.clientId,
+    clientSecret: DOC.key,
+    redirectUris: [DOC.redirectUri],
+    testHooks: true,
+  });
 });
 after(async () => ps?.close());
 
 const nowSec = (emu) => emu.clock.nowSec();
 
 /** A MAC-signed request to the emulator (ts from the emulator clock unless given). */
-async function macRequest(emu, { method, url, body, id = DOC.clientId, key = DOC.key, ts, nonce, header, contentType }) {
+async function macRequest(
+  emu,
+  { method, url, body, id = DOC.clientId, key = DOC.key, ts, nonce, header, contentType },
+) {
   const h = header ?? signMac({ id, key, method, url, body, ts: ts ?? nowSec(emu), nonce });
   const headers = { authorization: h };
   if (body !== undefined) headers["content-type"] = contentType ?? "application/x-www-form-urlencoded;charset=utf-8";
@@ -111,16 +166,24 @@ async function macRequest(emu, { method, url, body, id = DOC.clientId, key = DOC
 }
 
 async function codeFor(emu, { state = DOC.state, endpoint = emu.endpoints.authorization, username = "ruta" } = {}) {
-  const r = await signIn(authUrl(endpoint, { response_type: "code", client_id: DOC.clientId, redirect_uri: DOC.redirectUri, state }), { username });
+  const r = await signIn(
+    authUrl(endpoint, { response_type: "code", client_id: DOC.clientId, redirect_uri: DOC.redirectUri, state }),
+    { username },
+  );
   assert.equal(r.status, 302, r.html);
   return r.location;
 }
 
-const tokenBody = (code) => new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: DOC.redirectUri }).toString();
+const tokenBody = (code) =>
+  new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: DOC.redirectUri }).toString();
 
 async function tokens(emu, opts) {
   const cb = await codeFor(emu, opts);
-  const res = await macRequest(emu, { method: "POST", url: emu.endpoints.token, body: tokenBody(cb.searchParams.get("code")) });
+  const res = await macRequest(emu, {
+    method: "POST",
+    url: emu.endpoints.token,
+    body: tokenBody(cb.searchParams.get("code")),
+  });
   assert.equal(res.status, 200, res.text);
   return res.body;
 }
@@ -155,7 +218,12 @@ describe("[003] authorization endpoint", () => {
   });
 
   test("Cancel -> ?error=access_denied&state=iQZMRnQCtm (the document's example)", async () => {
-    const url = authUrl(ps.endpoints.authorizationLocale.ru, { response_type: "code", client_id: DOC.clientId, redirect_uri: DOC.redirectUri, state: DOC.state });
+    const url = authUrl(ps.endpoints.authorizationLocale.ru, {
+      response_type: "code",
+      client_id: DOC.clientId,
+      redirect_uri: DOC.redirectUri,
+      state: DOC.state,
+    });
     const page = await getManual(url);
     const cancel = await getManual(cancelHref(page.text, url));
     assert.equal(cancel.status, 302);
@@ -165,25 +233,80 @@ describe("[003] authorization endpoint", () => {
   test("every documented error code can be answered (next-authorize-error), with state", async () => {
     for (const error of PAYSERA_AUTHORIZE_ERRORS) {
       await hook(ps, `/__test/next-authorize-error?error=${error}`);
-      const r = await getManual(authUrl(ps.endpoints.authorization, { response_type: "code", client_id: DOC.clientId, redirect_uri: DOC.redirectUri, state: DOC.state }));
+      const r = await getManual(
+        authUrl(ps.endpoints.authorization, {
+          response_type: "code",
+          client_id: DOC.clientId,
+          redirect_uri: DOC.redirectUri,
+          state: DOC.state,
+        }),
+      );
       assert.equal(r.status, 302);
       assert.equal(r.location.toString(), `http://localhost/abc?error=${error}&state=iQZMRnQCtm`);
     }
     // Only once: the next request shows the page again.
-    const page = await getManual(authUrl(ps.endpoints.authorization, { response_type: "code", client_id: DOC.clientId, redirect_uri: DOC.redirectUri }));
+    const page = await getManual(
+      authUrl(ps.endpoints.authorization, {
+        response_type: "code",
+        client_id: DOC.clientId,
+        redirect_uri: DOC.redirectUri,
+      }),
+    );
     assert.equal(page.status, 200);
     const bad = await fetch(`${ps.url}/__test/next-authorize-error?error=bogus`, { method: "POST" });
     assert.equal(bad.status, 400);
   });
 
   test("response_type other than code -> unsupported_response_type; bad client/redirect -> error page; wrong password", async () => {
-    const r = await getManual(authUrl(ps.endpoints.authorization, { response_type: "token", client_id: DOC.clientId, redirect_uri: DOC.redirectUri, state: "x" }));
+    const r = await getManual(
+      authUrl(ps.endpoints.authorization, {
+        response_type: "token",
+        client_id: DOC.clientId,
+        redirect_uri: DOC.redirectUri,
+        state: "x",
+      }),
+    );
     assert.equal(r.location.toString(), "http://localhost/abc?error=unsupported_response_type&state=x");
-    const noState = await getManual(authUrl(ps.endpoints.authorization, { response_type: "token", client_id: DOC.clientId, redirect_uri: DOC.redirectUri }));
+    const noState = await getManual(
+      authUrl(ps.endpoints.authorization, {
+        response_type: "token",
+        client_id: DOC.clientId,
+        redirect_uri: DOC.redirectUri,
+      }),
+    );
     assert.equal(noState.location.toString(), "http://localhost/abc?error=unsupported_response_type");
-    assert.equal((await getManual(authUrl(ps.endpoints.authorization, { response_type: "code", client_id: "nope", redirect_uri: DOC.redirectUri }))).status, 400);
-    assert.equal((await getManual(authUrl(ps.endpoints.authorization, { response_type: "code", client_id: DOC.clientId, redirect_uri: "http://localhost/other" }))).status, 400);
-    const wrong = await signIn(authUrl(ps.endpoints.authorizationLocale.lt, { response_type: "code", client_id: DOC.clientId, redirect_uri: DOC.redirectUri }), { password: "wrong" });
+    assert.equal(
+      (
+        await getManual(
+          authUrl(ps.endpoints.authorization, {
+            response_type: "code",
+            client_id: "nope",
+            redirect_uri: DOC.redirectUri,
+          }),
+        )
+      ).status,
+      400,
+    );
+    assert.equal(
+      (
+        await getManual(
+          authUrl(ps.endpoints.authorization, {
+            response_type: "code",
+            client_id: DOC.clientId,
+            redirect_uri: "http://localhost/other",
+          }),
+        )
+      ).status,
+      400,
+    );
+    const wrong = await signIn(
+      authUrl(ps.endpoints.authorizationLocale.lt, {
+        response_type: "code",
+        client_id: DOC.clientId,
+        redirect_uri: DOC.redirectUri,
+      }),
+      { password: "wrong" },
+    );
     assert.equal(wrong.status, 200);
     assert.match(wrong.html, /role="alert">Neteisingas/);
   });
@@ -192,12 +315,23 @@ describe("[003] authorization endpoint", () => {
 describe("[003] token endpoint", () => {
   test("a MAC-signed form request like the document's gets the documented headers and fields", async () => {
     const cb = await codeFor(ps);
-    const res = await macRequest(ps, { method: "POST", url: ps.endpoints.token, body: tokenBody(cb.searchParams.get("code")) });
+    const res = await macRequest(ps, {
+      method: "POST",
+      url: ps.endpoints.token,
+      body: tokenBody(cb.searchParams.get("code")),
+    });
     assert.equal(res.status, 200, res.text);
     assert.equal(res.headers.get("content-type"), "application/json;charset=UTF-8");
     assert.equal(res.headers.get("cache-control"), "no-store");
     assert.equal(res.headers.get("pragma"), "no-cache");
-    assert.deepEqual(Object.keys(res.body), ["access_token", "token_type", "expires_in", "mac_key", "mac_algorithm", "refresh_token"]);
+    assert.deepEqual(Object.keys(res.body), [
+      "access_token",
+      "token_type",
+      "expires_in",
+      "mac_key",
+      "mac_algorithm",
+      "refresh_token",
+    ]);
     assert.equal(res.body.token_type, "mac");
     assert.equal(res.body.expires_in, 3600);
     assert.equal(res.body.mac_algorithm, "hmac-sha-256");
@@ -206,7 +340,12 @@ describe("[003] token endpoint", () => {
   });
 
   test("omitRefreshToken: the answer has no refresh_token ('This item is optional and can be missing')", async () => {
-    const emu = await startPaysera({ clientId: DOC.clientId, clientSecret: DOC.key, redirectUris: [DOC.redirectUri], omitRefreshToken: true });
+    const emu = await startPaysera({
+      clientId: DOC.clientId,
+      clientSecret: DOC.key,
+      redirectUris: [DOC.redirectUri],
+      omitRefreshToken: true,
+    });
     try {
       const t = await tokens(emu);
       assert.deepEqual(Object.keys(t), ["access_token", "token_type", "expires_in", "mac_key", "mac_algorithm"]);
@@ -225,21 +364,46 @@ describe("[003] token endpoint", () => {
       assert.match(res.headers.get("www-authenticate"), /^MAC/);
       assert.equal(res.headers.get("content-type"), "application/json;charset=UTF-8");
     };
-    const plain = await fetch(ps.endpoints.token, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body });
-    expect401({ status: plain.status, body: await plain.json(), headers: plain.headers, text: "" }, /missing or malformed/);
+    const plain = await fetch(ps.endpoints.token, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body,
+    });
+    expect401(
+      { status: plain.status, body: await plain.json(), headers: plain.headers, text: "" },
+      /missing or malformed/,
+    );
     expect401(await macRequest(ps, { method: "POST", url: ps.endpoints.token, body, key: "not the key" }), /wrong mac/);
-    const signedOther = signMac({ id: DOC.clientId, key: DOC.key, method: "POST", url: ps.endpoints.token, body: `${body}&x=1`, ts: nowSec(ps) });
-    expect401(await macRequest(ps, { method: "POST", url: ps.endpoints.token, body, header: signedOther }), /body_hash/);
+    const signedOther = signMac({
+      id: DOC.clientId,
+      key: DOC.key,
+      method: "POST",
+      url: ps.endpoints.token,
+      body: `${body}&x=1`,
+      ts: nowSec(ps),
+    });
+    expect401(
+      await macRequest(ps, { method: "POST", url: ps.endpoints.token, body, header: signedOther }),
+      /body_hash/,
+    );
     expect401(await macRequest(ps, { method: "POST", url: ps.endpoints.token, body, ts: nowSec(ps) - 301 }), /^ts is/);
     expect401(await macRequest(ps, { method: "POST", url: ps.endpoints.token, body, ts: nowSec(ps) + 400 }), /^ts is/);
     // The same signed request twice: the first is authenticated, the replay is not.
     const first = await macRequest(ps, { method: "POST", url: ps.endpoints.token, body });
     assert.equal(first.status, 200, first.text);
-    expect401(await macRequest(ps, { method: "POST", url: ps.endpoints.token, body, header: first.header }), /nonce already used/);
+    expect401(
+      await macRequest(ps, { method: "POST", url: ps.endpoints.token, body, header: first.header }),
+      /nonce already used/,
+    );
   });
 
   test("the emulator clock decides staleness (advance-clock)", async () => {
-    const emu = await startPaysera({ clientId: DOC.clientId, clientSecret: DOC.key, redirectUris: [DOC.redirectUri], testHooks: true });
+    const emu = await startPaysera({
+      clientId: DOC.clientId,
+      clientSecret: DOC.key,
+      redirectUris: [DOC.redirectUri],
+      testHooks: true,
+    });
     try {
       await hook(emu, "/__test/advance-clock?seconds=1000");
       const body = "grant_type=authorization_code&code=nope&redirect_uri=http%3A%2F%2Flocalhost%2Fabc";
@@ -264,32 +428,66 @@ describe("[003] token endpoint", () => {
     assert.equal(reuse.body.error, "invalid_grant");
 
     const cb2 = await codeFor(ps);
-    const other = new URLSearchParams({ grant_type: "authorization_code", code: cb2.searchParams.get("code"), redirect_uri: "http://localhost/abc/" }).toString();
-    assert.equal((await macRequest(ps, { method: "POST", url: ps.endpoints.token, body: other })).body.error, "invalid_grant");
+    const other = new URLSearchParams({
+      grant_type: "authorization_code",
+      code: cb2.searchParams.get("code"),
+      redirect_uri: "http://localhost/abc/",
+    }).toString();
+    assert.equal(
+      (await macRequest(ps, { method: "POST", url: ps.endpoints.token, body: other })).body.error,
+      "invalid_grant",
+    );
 
     const cb3 = await codeFor(ps);
     await hook(ps, "/__test/advance-clock?seconds=600");
-    const late = await macRequest(ps, { method: "POST", url: ps.endpoints.token, body: tokenBody(cb3.searchParams.get("code")) });
+    const late = await macRequest(ps, {
+      method: "POST",
+      url: ps.endpoints.token,
+      body: tokenBody(cb3.searchParams.get("code")),
+    });
     assert.equal(late.body.error, "invalid_grant");
     assert.match(late.body.error_description, /expired/);
 
-    const pw = await macRequest(ps, { method: "POST", url: ps.endpoints.token, body: "grant_type=password&username=a&password=b" });
+    const pw = await macRequest(ps, {
+      method: "POST",
+      url: ps.endpoints.token,
+      body: "grant_type=password&username=a&password=b",
+    });
     assert.equal(pw.body.error, "unauthorized_client");
-    const unsupported = await macRequest(ps, { method: "POST", url: ps.endpoints.token, body: "grant_type=client_credentials" });
+    const unsupported = await macRequest(ps, {
+      method: "POST",
+      url: ps.endpoints.token,
+      body: "grant_type=client_credentials",
+    });
     assert.equal(unsupported.body.error, "unsupported_grant_type");
   });
 
   test("refresh: new access token and mac_key; the used refresh token and its access token end", async () => {
     const t = await tokens(ps);
-    const r = await macRequest(ps, { method: "POST", url: ps.endpoints.token, body: `grant_type=refresh_token&refresh_token=${t.refresh_token}` });
+    const r = await macRequest(ps, {
+      method: "POST",
+      url: ps.endpoints.token,
+      body: `grant_type=refresh_token&refresh_token=${t.refresh_token}`,
+    });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.headers.get("pragma"), "no-cache");
     assert.notEqual(r.body.access_token, t.access_token);
     assert.notEqual(r.body.mac_key, t.mac_key);
-    const again = await macRequest(ps, { method: "POST", url: ps.endpoints.token, body: `grant_type=refresh_token&refresh_token=${t.refresh_token}` });
+    const again = await macRequest(ps, {
+      method: "POST",
+      url: ps.endpoints.token,
+      body: `grant_type=refresh_token&refresh_token=${t.refresh_token}`,
+    });
     assert.equal(again.body.error, "invalid_grant");
-    assert.equal((await macRequest(ps, { method: "GET", url: ps.endpoints.me, id: t.access_token, key: t.mac_key })).status, 401);
-    assert.equal((await macRequest(ps, { method: "GET", url: ps.endpoints.me, id: r.body.access_token, key: r.body.mac_key })).status, 200);
+    assert.equal(
+      (await macRequest(ps, { method: "GET", url: ps.endpoints.me, id: t.access_token, key: t.mac_key })).status,
+      401,
+    );
+    assert.equal(
+      (await macRequest(ps, { method: "GET", url: ps.endpoints.me, id: r.body.access_token, key: r.body.mac_key }))
+        .status,
+      200,
+    );
   });
 });
 
@@ -316,10 +514,20 @@ describe("[003] MAC-authenticated API and revocation", () => {
 
   test("DELETE /oauth/v1/token?access_token=… signed by the client -> 200; the token and its refresh token stop working", async () => {
     const t = await tokens(ps);
-    const del = await macRequest(ps, { method: "DELETE", url: `${ps.endpoints.revoke}?access_token=${t.access_token}` });
+    const del = await macRequest(ps, {
+      method: "DELETE",
+      url: `${ps.endpoints.revoke}?access_token=${t.access_token}`,
+    });
     assert.equal(del.status, 200, del.text);
-    assert.equal((await macRequest(ps, { method: "GET", url: ps.endpoints.me, id: t.access_token, key: t.mac_key })).status, 401);
-    const r = await macRequest(ps, { method: "POST", url: ps.endpoints.token, body: `grant_type=refresh_token&refresh_token=${t.refresh_token}` });
+    assert.equal(
+      (await macRequest(ps, { method: "GET", url: ps.endpoints.me, id: t.access_token, key: t.mac_key })).status,
+      401,
+    );
+    const r = await macRequest(ps, {
+      method: "POST",
+      url: ps.endpoints.token,
+      body: `grant_type=refresh_token&refresh_token=${t.refresh_token}`,
+    });
     assert.equal(r.body.error, "invalid_grant");
     const unsigned = await fetch(`${ps.endpoints.revoke}?access_token=${t.access_token}`, { method: "DELETE" });
     assert.equal(unsigned.status, 401);
@@ -327,9 +535,17 @@ describe("[003] MAC-authenticated API and revocation", () => {
 
   test("revocation signed with the access token itself may omit access_token ('Can be omitted …')", async () => {
     const t = await tokens(ps);
-    const del = await macRequest(ps, { method: "DELETE", url: ps.endpoints.revoke, id: t.access_token, key: t.mac_key });
+    const del = await macRequest(ps, {
+      method: "DELETE",
+      url: ps.endpoints.revoke,
+      id: t.access_token,
+      key: t.mac_key,
+    });
     assert.equal(del.status, 200, del.text);
-    assert.equal((await macRequest(ps, { method: "GET", url: ps.endpoints.me, id: t.access_token, key: t.mac_key })).status, 401);
+    assert.equal(
+      (await macRequest(ps, { method: "GET", url: ps.endpoints.me, id: t.access_token, key: t.mac_key })).status,
+      401,
+    );
   });
 });
 
@@ -337,11 +553,22 @@ describe("test hooks", () => {
   test("fail-token, revoke-all, stats", async () => {
     const t = await tokens(ps);
     await hook(ps, "/__test/fail-token?status=502");
-    const failed = await macRequest(ps, { method: "POST", url: ps.endpoints.token, body: `grant_type=refresh_token&refresh_token=${t.refresh_token}` });
+    const failed = await macRequest(ps, {
+      method: "POST",
+      url: ps.endpoints.token,
+      body: `grant_type=refresh_token&refresh_token=${t.refresh_token}`,
+    });
     assert.equal(failed.status, 502);
     await hook(ps, "/__test/revoke-all");
-    assert.equal((await macRequest(ps, { method: "GET", url: ps.endpoints.me, id: t.access_token, key: t.mac_key })).status, 401);
-    const r = await macRequest(ps, { method: "POST", url: ps.endpoints.token, body: `grant_type=refresh_token&refresh_token=${t.refresh_token}` });
+    assert.equal(
+      (await macRequest(ps, { method: "GET", url: ps.endpoints.me, id: t.access_token, key: t.mac_key })).status,
+      401,
+    );
+    const r = await macRequest(ps, {
+      method: "POST",
+      url: ps.endpoints.token,
+      body: `grant_type=refresh_token&refresh_token=${t.refresh_token}`,
+    });
     assert.equal(r.body.error, "invalid_grant");
     const stats = await hook(ps, "/__test/stats", "GET");
     assert.ok(stats.token.by_grant.authorization_code >= 1);

@@ -14,8 +14,23 @@
 // `errorCode` and `errorMessage` (next to `"result": "failure"`, on HTTP 200) are OUR ASSUMPTION.
 
 import {
-  bearerChallenge, bearerToken, checkClient, checkPassword, createClock, errorPage, escapeHtml, newStats,
-  originsOf, randomToken, readBody, redirect, sendJson, sendHtml, signInPage, stableDigits, startServer,
+  bearerChallenge,
+  bearerToken,
+  checkClient,
+  checkPassword,
+  createClock,
+  errorPage,
+  escapeHtml,
+  newStats,
+  originsOf,
+  randomToken,
+  readBody,
+  redirect,
+  sendJson,
+  sendHtml,
+  signInPage,
+  stableDigits,
+  startServer,
   withQuery,
 } from "./common.mjs";
 
@@ -48,8 +63,16 @@ export function paytronixFailure(errorCode, errorMessage) {
  */
 export async function startPaytronix(opts = {}) {
   const {
-    port = 0, host = "127.0.0.1", clientId, clientSecret, redirectUris, merchantId = 777777,
-    testHooks = false, appOrigins = [], accessTokenTtl = ACCESS_TTL, seedRefreshTokens = {},
+    port = 0,
+    host = "127.0.0.1",
+    clientId,
+    clientSecret,
+    redirectUris,
+    merchantId = 777777,
+    testHooks = false,
+    appOrigins = [],
+    accessTokenTtl = ACCESS_TTL,
+    seedRefreshTokens = {},
     printedCardNumbers = {},
   } = opts;
   checkClient({ clientId, clientSecret, redirectUris }, "startPaytronix");
@@ -139,15 +162,16 @@ export async function startPaytronix(opts = {}) {
       stats.authorize.cancelled += 1;
       return redirect(res, withQuery(redirectUri, { error: "access_denied", state }));
     }
-    const page = (error) => signInPage({
-      title: "Paytronix guest login",
-      heading: "Sign in to your guest account",
-      intro: `<p>Client <code>${escapeHtml(cid)}</code> asks for: <span id="scope">${escapeHtml(scope)}</span></p>`,
-      action: AUTHORIZE_PATH,
-      hidden,
-      error,
-      cancelHref,
-    });
+    const page = (error) =>
+      signInPage({
+        title: "Paytronix guest login",
+        heading: "Sign in to your guest account",
+        intro: `<p>Client <code>${escapeHtml(cid)}</code> asks for: <span id="scope">${escapeHtml(scope)}</span></p>`,
+        action: AUTHORIZE_PATH,
+        hidden,
+        error,
+        cancelHref,
+      });
     if (req.method === "GET") {
       stats.authorize.pages += 1;
       return sendHtml(res, 200, page());
@@ -159,7 +183,12 @@ export async function startPaytronix(opts = {}) {
     stats.authorize.signed_in += 1;
     const code = randomToken(27);
     codes.set(code, {
-      username: params.username.trim(), scope, redirectUri, clientId: cid, expiresAt: clock.nowSec() + CODE_TTL, used: false,
+      username: params.username.trim(),
+      scope,
+      redirectUri,
+      clientId: cid,
+      expiresAt: clock.nowSec() + CODE_TTL,
+      used: false,
     });
     // [000] step 3: "redirected to the URI passed in", e.g. ?code=APA91b…&expires_in=300; plus state.
     return redirect(res, withQuery(redirectUri, { code, state, expires_in: CODE_TTL }));
@@ -179,12 +208,15 @@ export async function startPaytronix(opts = {}) {
     } catch {
       return fail("invalid_request", "the request body is not valid JSON");
     }
-    if (!b || typeof b !== "object" || Array.isArray(b)) return fail("invalid_request", "the request body must be a JSON object");
+    if (!b || typeof b !== "object" || Array.isArray(b))
+      return fail("invalid_request", "the request body must be a JSON object");
     // [001] every example carries "authentication": "anonymous".
     if (b.authentication !== "anonymous") return fail("invalid_request", 'authentication must be "anonymous"');
-    if (b.client_id !== clientId || b.client_secret !== clientSecret) return fail("invalid_client", "unknown client_id or wrong client_secret");
+    if (b.client_id !== clientId || b.client_secret !== clientSecret)
+      return fail("invalid_client", "unknown client_id or wrong client_secret");
     // [001] "merchantId": 777777 is a JSON number; a string is refused (ASSUMPTION: strict typing).
-    if (b.merchantId !== merchantId) return fail("invalid_request", `unknown merchantId ${JSON.stringify(b.merchantId)}`);
+    if (b.merchantId !== merchantId)
+      return fail("invalid_request", `unknown merchantId ${JSON.stringify(b.merchantId)}`);
 
     switch (b.grant_type) {
       case "authorization_code": {
@@ -199,7 +231,8 @@ export async function startPaytronix(opts = {}) {
         grant.used = true; // single use, even when the rest of the request is wrong
         if (clock.nowSec() >= grant.expiresAt) return fail("invalid_grant", "the authorization grant expired");
         if (grant.clientId !== b.client_id) return fail("invalid_grant", "the grant was issued to another client");
-        if (b.redirect_uri !== grant.redirectUri) return fail("invalid_grant", "redirect_uri does not match the authorization request");
+        if (b.redirect_uri !== grant.redirectUri)
+          return fail("invalid_grant", "redirect_uri does not match the authorization request");
         return sendJson(res, 200, issueTokens(grant.username, grant.scope));
       }
       case "password": {
@@ -212,7 +245,8 @@ export async function startPaytronix(opts = {}) {
         return sendJson(res, 200, issueTokens(b.username.trim(), scope));
       }
       case "refresh_token": {
-        if (typeof b.refresh_token !== "string" || !b.refresh_token) return fail("invalid_request", "refresh_token is required");
+        if (typeof b.refresh_token !== "string" || !b.refresh_token)
+          return fail("invalid_request", "refresh_token is required");
         const rt = refreshTokens.get(b.refresh_token);
         if (!rt || rt.clientId !== b.client_id) return fail("invalid_grant", "invalid refresh token");
         const scope = parseScope(b.scope, rt.scope);
@@ -234,7 +268,9 @@ export async function startPaytronix(opts = {}) {
     const unauthorized = (error, message) => {
       stats.api.unauthorized += 1;
       // [001] "a server response of invalid token" -> refresh and resend.
-      sendJson(res, 401, paytronixFailure(error, message), { "www-authenticate": bearerChallenge(realm, error === "invalid_token" ? error : undefined) });
+      sendJson(res, 401, paytronixFailure(error, message), {
+        "www-authenticate": bearerChallenge(realm, error === "invalid_token" ? error : undefined),
+      });
     };
     if (req.method !== "GET") return sendJson(res, 405, paytronixFailure("invalid_request", "GET required"));
     if (!t) return unauthorized("invalid_request", "no Bearer access token");
@@ -254,7 +290,11 @@ export async function startPaytronix(opts = {}) {
 
   let realm;
   const srv = await startServer({
-    port, host, testHooks, stats, clock,
+    port,
+    host,
+    testHooks,
+    stats,
+    clock,
     corsOrigins: originsOf(redirectUris, appOrigins),
     isApiPath: (p) => p === ACCOUNT_PATH,
     isTokenRequest: (req, url) => url.pathname === TOKEN_PATH && req.method === "POST",
@@ -275,10 +315,14 @@ export async function startPaytronix(opts = {}) {
     },
     handle: async (req, res, url, ctx) => {
       switch (url.pathname) {
-        case AUTHORIZE_PATH: return authorize(req, res, url);
-        case TOKEN_PATH: return token(req, res, ctx.body ?? (await readBody(req)));
-        case ACCOUNT_PATH: return accountInformation(req, res, realm);
-        default: return sendJson(res, 404, paytronixFailure("not_found", "no such endpoint"));
+        case AUTHORIZE_PATH:
+          return authorize(req, res, url);
+        case TOKEN_PATH:
+          return token(req, res, ctx.body ?? (await readBody(req)));
+        case ACCOUNT_PATH:
+          return accountInformation(req, res, realm);
+        default:
+          return sendJson(res, 404, paytronixFailure("not_found", "no such endpoint"));
       }
     },
   });

@@ -38,8 +38,16 @@ const requestGuestToken = (body) => postJson(px.endpoints.token, body);
 
 function assertSuccessShape(body, { scope, username }) {
   // [001] response examples: exactly these fields (+ printedCardNumber, which the refresh example has).
-  assert.deepEqual(Object.keys(body).sort(),
-    ["access_token", "expires_in", "printedCardNumber", "refresh_token", "result", "scope", "token_type", "username"]);
+  assert.deepEqual(Object.keys(body).sort(), [
+    "access_token",
+    "expires_in",
+    "printedCardNumber",
+    "refresh_token",
+    "result",
+    "scope",
+    "token_type",
+    "username",
+  ]);
   assert.equal(body.result, "success");
   assert.equal(body.expires_in, 1800);
   assert.equal(body.token_type, "bearer");
@@ -59,9 +67,16 @@ function assertFailure(res, errorCode) {
 }
 
 async function codeFor({ state = "st-1", scope = "account_read user_read", username = "johndoe" } = {}) {
-  const r = await signIn(authUrl(px.endpoints.authorization, {
-    response_type: "code", client_id: CLIENT_ID, redirect_uri: REDIRECT_URI, state, scope,
-  }), { username, password: "open456" });
+  const r = await signIn(
+    authUrl(px.endpoints.authorization, {
+      response_type: "code",
+      client_id: CLIENT_ID,
+      redirect_uri: REDIRECT_URI,
+      state,
+      scope,
+    }),
+    { username, password: "open456" },
+  );
   assert.equal(r.status, 302, r.html);
   return r.location;
 }
@@ -81,8 +96,16 @@ describe("[001] requestGuestToken examples", () => {
     assertSuccessShape(res.body, { scope: "user_read user_write account_read account_write", username: "johndoe" });
     assert.equal(res.body.refresh_token, DOC_REFRESH_TOKEN);
     // [001] refresh response: keys in the documented order.
-    assert.deepEqual(Object.keys(res.body),
-      ["result", "access_token", "expires_in", "printedCardNumber", "refresh_token", "scope", "token_type", "username"]);
+    assert.deepEqual(Object.keys(res.body), [
+      "result",
+      "access_token",
+      "expires_in",
+      "printedCardNumber",
+      "refresh_token",
+      "scope",
+      "token_type",
+      "username",
+    ]);
     // The example can be repeated: the refresh token is not rotated.
     const again = await requestGuestToken(REFRESH_EXAMPLE);
     assert.equal(again.body.result, "success");
@@ -90,11 +113,27 @@ describe("[001] requestGuestToken examples", () => {
   });
 
   test("refresh with a narrower scope; a wider one is invalid_scope", async () => {
-    const login = await requestGuestToken({ ...base, grant_type: "password", scope: "user_read", username: "ann", password: "x" });
+    const login = await requestGuestToken({
+      ...base,
+      grant_type: "password",
+      scope: "user_read",
+      username: "ann",
+      password: "x",
+    });
     assert.equal(login.body.scope, "user_read");
-    const narrower = await requestGuestToken({ ...base, grant_type: "refresh_token", scope: "user_read", refresh_token: login.body.refresh_token });
+    const narrower = await requestGuestToken({
+      ...base,
+      grant_type: "refresh_token",
+      scope: "user_read",
+      refresh_token: login.body.refresh_token,
+    });
     assert.equal(narrower.body.result, "success");
-    const wider = await requestGuestToken({ ...base, grant_type: "refresh_token", scope: "user_read account_write", refresh_token: login.body.refresh_token });
+    const wider = await requestGuestToken({
+      ...base,
+      grant_type: "refresh_token",
+      scope: "user_read account_write",
+      refresh_token: login.body.refresh_token,
+    });
     assertFailure(wider, "invalid_scope");
   });
 });
@@ -122,7 +161,12 @@ describe("[000] guest website redirect flow", () => {
 
   test("the code is redeemed once with grant_type authorization_code; a second use fails", async () => {
     const cb = await codeFor({ scope: "account_read user_read" });
-    const body = { ...base, grant_type: "authorization_code", code: cb.searchParams.get("code"), redirect_uri: REDIRECT_URI };
+    const body = {
+      ...base,
+      grant_type: "authorization_code",
+      code: cb.searchParams.get("code"),
+      redirect_uri: REDIRECT_URI,
+    };
     const res = await requestGuestToken(body);
     assert.equal(res.status, 200);
     assertSuccessShape(res.body, { scope: "account_read user_read", username: "johndoe" });
@@ -134,41 +178,84 @@ describe("[000] guest website redirect flow", () => {
     const late = await codeFor();
     // Margins (290 / +20 s) keep a real-time second boundary from making this flaky.
     await hook(px, "/__test/advance-clock?seconds=290");
-    const ok = await requestGuestToken({ ...base, grant_type: "authorization_code", code: early.searchParams.get("code"), redirect_uri: REDIRECT_URI });
+    const ok = await requestGuestToken({
+      ...base,
+      grant_type: "authorization_code",
+      code: early.searchParams.get("code"),
+      redirect_uri: REDIRECT_URI,
+    });
     assert.equal(ok.body.result, "success");
     await hook(px, "/__test/advance-clock?seconds=20");
-    const expired = await requestGuestToken({ ...base, grant_type: "authorization_code", code: late.searchParams.get("code"), redirect_uri: REDIRECT_URI });
+    const expired = await requestGuestToken({
+      ...base,
+      grant_type: "authorization_code",
+      code: late.searchParams.get("code"),
+      redirect_uri: REDIRECT_URI,
+    });
     assertFailure(expired, "invalid_grant");
     assert.match(expired.body.errorMessage, /expired/);
   });
 
   test("the code is bound to its redirect_uri", async () => {
     const cb = await codeFor();
-    const res = await requestGuestToken({ ...base, grant_type: "authorization_code", code: cb.searchParams.get("code"), redirect_uri: "https://evil.example/login" });
+    const res = await requestGuestToken({
+      ...base,
+      grant_type: "authorization_code",
+      code: cb.searchParams.get("code"),
+      redirect_uri: "https://evil.example/login",
+    });
     assertFailure(res, "invalid_grant");
   });
 
   test("requests that cannot go back to the client get an error page, never a redirect", async () => {
-    const unknownClient = await getManual(authUrl(px.endpoints.authorization, { response_type: "code", client_id: "nope", redirect_uri: REDIRECT_URI }));
+    const unknownClient = await getManual(
+      authUrl(px.endpoints.authorization, { response_type: "code", client_id: "nope", redirect_uri: REDIRECT_URI }),
+    );
     assert.equal(unknownClient.status, 400);
     assert.equal(unknownClient.location, undefined);
-    const notListed = await getManual(authUrl(px.endpoints.authorization, { response_type: "code", client_id: CLIENT_ID, redirect_uri: "https://www.myawesomewebsite.com/other" }));
+    const notListed = await getManual(
+      authUrl(px.endpoints.authorization, {
+        response_type: "code",
+        client_id: CLIENT_ID,
+        redirect_uri: "https://www.myawesomewebsite.com/other",
+      }),
+    );
     assert.equal(notListed.status, 400);
     assert.equal(notListed.location, undefined);
   });
 
   test("response_type other than code and unknown scope values are refused (redirect with error + state)", async () => {
-    const token = await getManual(authUrl(px.endpoints.authorization, { response_type: "token", client_id: CLIENT_ID, redirect_uri: REDIRECT_URI, state: "s1" }));
+    const token = await getManual(
+      authUrl(px.endpoints.authorization, {
+        response_type: "token",
+        client_id: CLIENT_ID,
+        redirect_uri: REDIRECT_URI,
+        state: "s1",
+      }),
+    );
     assert.equal(token.status, 302);
     assert.equal(token.location.searchParams.get("error"), "unsupported_response_type");
     assert.equal(token.location.searchParams.get("state"), "s1");
     assert.equal(token.location.searchParams.get("code"), null);
-    const scope = await getManual(authUrl(px.endpoints.authorization, { response_type: "code", client_id: CLIENT_ID, redirect_uri: REDIRECT_URI, state: "s2", scope: "account_read admin" }));
+    const scope = await getManual(
+      authUrl(px.endpoints.authorization, {
+        response_type: "code",
+        client_id: CLIENT_ID,
+        redirect_uri: REDIRECT_URI,
+        state: "s2",
+        scope: "account_read admin",
+      }),
+    );
     assert.equal(scope.location.searchParams.get("error"), "invalid_scope");
   });
 
   test("password 'wrong' shows an error on the page; Cancel redirects with error=access_denied and state", async () => {
-    const url = authUrl(px.endpoints.authorization, { response_type: "code", client_id: CLIENT_ID, redirect_uri: REDIRECT_URI, state: "c1" });
+    const url = authUrl(px.endpoints.authorization, {
+      response_type: "code",
+      client_id: CLIENT_ID,
+      redirect_uri: REDIRECT_URI,
+      state: "c1",
+    });
     const r = await signIn(url, { username: "johndoe", password: "wrong" });
     assert.equal(r.status, 200);
     assert.match(r.html, /role="alert">Invalid username or password/);
@@ -189,8 +276,16 @@ describe("requestGuestToken failures (result failure, errorCode, errorMessage)",
     ["authentication missing", { ...pw, authentication: undefined }, "invalid_request"],
     ["password 'wrong'", { ...pw, password: "wrong" }, "invalid_grant"],
     ["unknown scope", { ...pw, scope: "everything" }, "invalid_scope"],
-    ["unknown refresh token", { ...base, grant_type: "refresh_token", refresh_token: "nope", scope: "user_read" }, "invalid_grant"],
-    ["unknown code", { ...base, grant_type: "authorization_code", code: "nope", redirect_uri: REDIRECT_URI }, "invalid_grant"],
+    [
+      "unknown refresh token",
+      { ...base, grant_type: "refresh_token", refresh_token: "nope", scope: "user_read" },
+      "invalid_grant",
+    ],
+    [
+      "unknown code",
+      { ...base, grant_type: "authorization_code", code: "nope", redirect_uri: REDIRECT_URI },
+      "invalid_grant",
+    ],
     ["unsupported grant_type", { ...pw, grant_type: "client_credentials" }, "unsupported_grant_type"],
   ];
   for (const [name, body, code] of cases) {
@@ -208,7 +303,13 @@ describe("requestGuestToken failures (result failure, errorCode, errorMessage)",
 
 describe("[001] access tokens (30 minutes) and the account API", () => {
   test("the API answers the user; after 30 minutes 'invalid token' (401); refresh and resend works", async () => {
-    const login = await requestGuestToken({ ...base, grant_type: "password", scope: "account_read", username: "carol", password: "pw" });
+    const login = await requestGuestToken({
+      ...base,
+      grant_type: "password",
+      scope: "account_read",
+      username: "carol",
+      password: "pw",
+    });
     const auth = { authorization: `Bearer ${login.body.access_token}` };
     const ok = await getJson(px.endpoints.accountInformation, auth);
     assert.equal(ok.status, 200);
@@ -227,9 +328,16 @@ describe("[001] access tokens (30 minutes) and the account API", () => {
     assert.match(expired.headers.get("www-authenticate"), /^Bearer .*error="invalid_token"/);
 
     // [001] "Send a requestGuestToken call using the refresh token ... resend the call".
-    const refreshed = await requestGuestToken({ ...base, grant_type: "refresh_token", scope: "account_read", refresh_token: login.body.refresh_token });
+    const refreshed = await requestGuestToken({
+      ...base,
+      grant_type: "refresh_token",
+      scope: "account_read",
+      refresh_token: login.body.refresh_token,
+    });
     assert.equal(refreshed.body.result, "success");
-    const again = await getJson(px.endpoints.accountInformation, { authorization: `Bearer ${refreshed.body.access_token}` });
+    const again = await getJson(px.endpoints.accountInformation, {
+      authorization: `Bearer ${refreshed.body.access_token}`,
+    });
     assert.equal(again.status, 200);
   });
 
@@ -255,13 +363,27 @@ describe("test hooks", () => {
   });
 
   test("revoke-all invalidates every access and refresh token; stats count it all", async () => {
-    const login = await requestGuestToken({ ...base, grant_type: "password", scope: "user_read", username: "dave", password: "pw" });
+    const login = await requestGuestToken({
+      ...base,
+      grant_type: "password",
+      scope: "user_read",
+      username: "dave",
+      password: "pw",
+    });
     const before = await hook(px, "/__test/stats", "GET");
     const revoked = await hook(px, "/__test/revoke-all");
     assert.ok(revoked.revoked >= 2);
     const api = await getJson(px.endpoints.accountInformation, { authorization: `Bearer ${login.body.access_token}` });
     assert.equal(api.status, 401);
-    assertFailure(await requestGuestToken({ ...base, grant_type: "refresh_token", scope: "user_read", refresh_token: login.body.refresh_token }), "invalid_grant");
+    assertFailure(
+      await requestGuestToken({
+        ...base,
+        grant_type: "refresh_token",
+        scope: "user_read",
+        refresh_token: login.body.refresh_token,
+      }),
+      "invalid_grant",
+    );
     const stats = await hook(px, "/__test/stats", "GET");
     assert.equal(stats.revocations.revoke_all, before.revocations.revoke_all + 1);
     assert.equal(stats.token.by_grant.refresh_token, (before.token.by_grant.refresh_token ?? 0) + 1);

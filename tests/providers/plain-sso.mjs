@@ -12,8 +12,21 @@
 // clientSecret is accepted for a uniform start signature but [004] never uses a client secret.
 
 import {
-  bearerChallenge, bearerToken, checkClient, createClock, errorPage, escapeHtml, newStats, originsOf,
-  randomToken, readBody, redirect, sendJson, sendHtml, signInPage, startServer,
+  bearerChallenge,
+  bearerToken,
+  checkClient,
+  createClock,
+  errorPage,
+  escapeHtml,
+  newStats,
+  originsOf,
+  randomToken,
+  readBody,
+  redirect,
+  sendJson,
+  sendHtml,
+  signInPage,
+  startServer,
 } from "./common.mjs";
 
 const LOGIN_PATH = "/login"; // [004] https://example.domain/login?client_id=…&scope=…&redirect_uri=…
@@ -48,7 +61,13 @@ function failure(statusCode, error) {
  */
 export async function startPlainSso(opts = {}) {
   const {
-    port = 0, host = "127.0.0.1", clientId, clientSecret = "unused", redirectUris, testHooks = false, appOrigins = [],
+    port = 0,
+    host = "127.0.0.1",
+    clientId,
+    clientSecret = "unused",
+    redirectUris,
+    testHooks = false,
+    appOrigins = [],
   } = opts;
   checkClient({ clientId, clientSecret, redirectUris }, "startPlainSso");
 
@@ -96,7 +115,8 @@ export async function startPlainSso(opts = {}) {
   async function login(req, res, url) {
     let params;
     if (req.method === "GET") params = Object.fromEntries(url.searchParams);
-    else if (req.method === "POST") params = Object.fromEntries(new URLSearchParams((await readBody(req)).toString("utf8")));
+    else if (req.method === "POST")
+      params = Object.fromEntries(new URLSearchParams((await readBody(req)).toString("utf8")));
     else return sendJson(res, 405, failure(405, "method not allowed"));
     const { client_id: cid, scope, redirect_uri: redirectUri } = params;
     // [004] documents no error redirect (and has no state): bad requests get an error page.
@@ -110,20 +130,23 @@ export async function startPlainSso(opts = {}) {
     }
     const hidden = { client_id: cid, scope, redirect_uri: redirectUri };
     const q = new URLSearchParams(Object.entries(hidden).filter(([, v]) => v !== undefined));
-    const page = (error, notice = "") => signInPage({
-      title: "Sign in",
-      heading: "Sign in",
-      intro: notice,
-      action: LOGIN_PATH,
-      hidden,
-      error,
-      // [004] has no cancel / error redirect: Cancel leaves the user on this service's own page.
-      cancelHref: `/login/cancelled?${q}`,
-      extraHtml: `<p>No account? <a id="register" href="${REGISTER_PATH}?${escapeHtml(q.toString())}">Register</a></p>`,
-    });
+    const page = (error, notice = "") =>
+      signInPage({
+        title: "Sign in",
+        heading: "Sign in",
+        intro: notice,
+        action: LOGIN_PATH,
+        hidden,
+        error,
+        // [004] has no cancel / error redirect: Cancel leaves the user on this service's own page.
+        cancelHref: `/login/cancelled?${q}`,
+        extraHtml: `<p>No account? <a id="register" href="${REGISTER_PATH}?${escapeHtml(q.toString())}">Register</a></p>`,
+      });
     if (req.method === "GET") {
       stats.authorize.pages += 1;
-      const notice = params.registered ? `<p class="notice">Account ${escapeHtml(params.registered)} created. Sign in with it.</p>` : "";
+      const notice = params.registered
+        ? `<p class="notice">Account ${escapeHtml(params.registered)} created. Sign in with it.</p>`
+        : "";
       return sendHtml(res, 200, page(undefined, notice));
     }
     if (!passwordOk(params.username, params.password)) {
@@ -136,16 +159,23 @@ export async function startPlainSso(opts = {}) {
     // end of the redirect uri." Appended as text (the URI is not re-serialized), with "&" when it
     // already has a query. user_id = the username (ASSUMPTION: [004] does not say what it is).
     const extra = new URLSearchParams({
-      access_token: t.access_token, refresh_token: t.refresh_token, expiration: String(t.expiration), user_id: params.username,
+      access_token: t.access_token,
+      refresh_token: t.refresh_token,
+      expiration: String(t.expiration),
+      user_id: params.username,
     });
     return redirect(res, `${redirectUri}${redirectUri.includes("?") ? "&" : "?"}${extra}`);
   }
 
   function cancelled(_req, res) {
     stats.authorize.cancelled += 1;
-    return sendHtml(res, 200, `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Sign-in cancelled</title></head>
+    return sendHtml(
+      res,
+      200,
+      `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Sign-in cancelled</title></head>
 <body><h1>Sign-in cancelled</h1><p>You did not sign in. You can close this page.</p></body></html>
-`);
+`,
+    );
   }
 
   // ------------------------------------------------------------------ register
@@ -154,7 +184,10 @@ export async function startPlainSso(opts = {}) {
       // [004] "To register you must enter a username, email and a password"; then "you will be
       // taken back to the login page where you will have to re-enter your username and password."
       const back = url.searchParams.toString();
-      return sendHtml(res, 200, `<!DOCTYPE html>
+      return sendHtml(
+        res,
+        200,
+        `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Register</title></head>
 <body><h1>Register</h1>
   <form method="post" action="${REGISTER_PATH}">
@@ -165,7 +198,8 @@ export async function startPlainSso(opts = {}) {
     <button type="submit">Register</button>
   </form>
 </body></html>
-`);
+`,
+      );
     }
     if (req.method !== "POST") return sendJson(res, 405, failure(405, "method not allowed"));
     const raw = (await readBody(req)).toString("utf8");
@@ -183,7 +217,12 @@ export async function startPlainSso(opts = {}) {
     // OUR CHOICE ([004] documents only "201 on success"): failures use the token endpoint's shape
     // with HTTP status = status_code: 400 for a missing field, 409 for a taken username.
     const fail = (status, error) => {
-      if (!isJson) return sendHtml(res, status, `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Register</title></head><body><h1>Register</h1><p class="error" role="alert">${escapeHtml(error)}</p></body></html>\n`);
+      if (!isJson)
+        return sendHtml(
+          res,
+          status,
+          `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Register</title></head><body><h1>Register</h1><p class="error" role="alert">${escapeHtml(error)}</p></body></html>\n`,
+        );
       return sendJson(res, status, { success: false, error, status_code: status });
     };
     if (!b || typeof b.username !== "string" || !b.username || typeof b.password !== "string" || !b.password) {
@@ -239,7 +278,12 @@ export async function startPlainSso(opts = {}) {
     if (req.method !== "GET") return sendJson(res, 405, failure(405, "method not allowed"));
     const deny = (error, message) => {
       stats.api.unauthorized += 1;
-      sendJson(res, 401, { success: false, error: message, status_code: 401 }, { "www-authenticate": bearerChallenge(realm, error) });
+      sendJson(
+        res,
+        401,
+        { success: false, error: message, status_code: 401 },
+        { "www-authenticate": bearerChallenge(realm, error) },
+      );
     };
     const t = bearerToken(req);
     if (!t) return deny(undefined, "no Bearer access token");
@@ -252,7 +296,11 @@ export async function startPlainSso(opts = {}) {
 
   let realm;
   const srv = await startServer({
-    port, host, testHooks, stats, clock,
+    port,
+    host,
+    testHooks,
+    stats,
+    clock,
     corsOrigins: originsOf(redirectUris, appOrigins),
     isApiPath: (p) => p === ME_PATH,
     isTokenRequest: (req, url) => url.pathname === TOKEN_PATH && req.method === "POST",
@@ -272,12 +320,18 @@ export async function startPlainSso(opts = {}) {
     },
     handle: async (req, res, url, ctx) => {
       switch (url.pathname) {
-        case LOGIN_PATH: return login(req, res, url);
-        case "/login/cancelled": return cancelled(req, res);
-        case REGISTER_PATH: return register(req, res, url);
-        case TOKEN_PATH: return token(req, res, ctx.body ?? (await readBody(req)));
-        case ME_PATH: return me(req, res, realm);
-        default: return sendJson(res, 404, failure(404, "not found"));
+        case LOGIN_PATH:
+          return login(req, res, url);
+        case "/login/cancelled":
+          return cancelled(req, res);
+        case REGISTER_PATH:
+          return register(req, res, url);
+        case TOKEN_PATH:
+          return token(req, res, ctx.body ?? (await readBody(req)));
+        case ME_PATH:
+          return me(req, res, realm);
+        default:
+          return sendJson(res, 404, failure(404, "not found"));
       }
     },
   });

@@ -6,7 +6,17 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
 import { oneMonthAfter, startPlainSso } from "./plain-sso.mjs";
-import { authUrl, cancelHref, getJson, getManual, hook, parseForm, postJson, signIn, unescapeHtml } from "./helpers.mjs";
+import {
+  authUrl,
+  cancelHref,
+  getJson,
+  getManual,
+  hook,
+  parseForm,
+  postJson,
+  signIn,
+  unescapeHtml,
+} from "./helpers.mjs";
 
 const CLIENT_ID = "sso-client";
 const REDIRECT_URI = "http://localhost:8787/auth/callback/plain";
@@ -22,7 +32,14 @@ const token = (body) => postJson(sso.endpoints.token, body);
 function assertTokenAnswer(res) {
   assert.equal(res.status, 200, res.text);
   // [004] the answer, field for field and in order.
-  assert.deepEqual(Object.keys(res.body), ["access_token", "refresh_token", "expiration", "status_code", "error", "success"]);
+  assert.deepEqual(Object.keys(res.body), [
+    "access_token",
+    "refresh_token",
+    "expiration",
+    "status_code",
+    "error",
+    "success",
+  ]);
   assert.equal(res.body.status_code, 201);
   assert.equal(res.body.error, null);
   assert.equal(res.body.success, true);
@@ -53,7 +70,9 @@ describe("[004] login redirect", () => {
     assert.ok(Math.abs(expiration - oneMonthAfter(sso.clock.nowSec())) <= 2);
     const now = Math.floor(Date.now() / 1000);
     assert.ok(expiration > now + 27 * 86400 && expiration <= now + 31 * 86400 + 5, String(expiration - now));
-    const me = await getJson(sso.endpoints.me, { authorization: `Bearer ${r.location.searchParams.get("access_token")}` });
+    const me = await getJson(sso.endpoints.me, {
+      authorization: `Bearer ${r.location.searchParams.get("access_token")}`,
+    });
     assert.deepEqual(me.body, { user_id: "john", username: "john" });
   });
 
@@ -67,8 +86,13 @@ describe("[004] login redirect", () => {
   });
 
   test("unknown client or unregistered redirect_uri -> error page; wrong password stays on the page; Cancel does not redirect", async () => {
-    assert.equal((await getManual(authUrl(sso.endpoints.login, { client_id: "x", redirect_uri: REDIRECT_URI }))).status, 400);
-    const bad = await getManual(authUrl(sso.endpoints.login, { client_id: CLIENT_ID, redirect_uri: "http://localhost:8787/elsewhere" }));
+    assert.equal(
+      (await getManual(authUrl(sso.endpoints.login, { client_id: "x", redirect_uri: REDIRECT_URI }))).status,
+      400,
+    );
+    const bad = await getManual(
+      authUrl(sso.endpoints.login, { client_id: CLIENT_ID, redirect_uri: "http://localhost:8787/elsewhere" }),
+    );
     assert.equal(bad.status, 400);
     assert.equal(bad.location, undefined);
     const url = authUrl(sso.endpoints.login, { client_id: CLIENT_ID, scope: "0", redirect_uri: REDIRECT_URI });
@@ -91,8 +115,13 @@ describe("[004] register", () => {
     assertFailure(await postJson(sso.endpoints.register, { username: "nopass" }), 400);
     assertFailure(await postJson(sso.endpoints.register, "not json"), 400);
     // A registered user needs that password.
-    assertFailure(await token({ username: "john", password: "5678", client_id: CLIENT_ID, scope: 0, response_type: "code" }), 401);
-    assertTokenAnswer(await token({ username: "john", password: "1234", client_id: CLIENT_ID, scope: 0, response_type: "code" }));
+    assertFailure(
+      await token({ username: "john", password: "5678", client_id: CLIENT_ID, scope: 0, response_type: "code" }),
+      401,
+    );
+    assertTokenAnswer(
+      await token({ username: "john", password: "1234", client_id: CLIENT_ID, scope: 0, response_type: "code" }),
+    );
   });
 
   test("the register page (username, email, password) takes the user back to the login page", async () => {
@@ -102,7 +131,9 @@ describe("[004] register", () => {
     assert.match(page.text, /name="email"/);
     const { action, fields } = parseForm(page.text, sso.endpoints.register);
     const res = await fetch(action, {
-      method: "POST", redirect: "manual", headers: { "content-type": "application/x-www-form-urlencoded" },
+      method: "POST",
+      redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams({ ...fields, username: "mia", email: "mia@example.test", password: "m1a-pw-4821" }),
     });
     assert.equal(res.status, 303);
@@ -117,46 +148,101 @@ describe("[004] register", () => {
 
 describe("[004] token endpoint", () => {
   test("the document's code request -> HTTP 200 with status_code 201 and the documented fields", async () => {
-    const res = await postJson(sso.endpoints.token, `{
+    const res = await postJson(
+      sso.endpoints.token,
+      `{
 "username": "john2",
 "password": "1234",
 "client_id": "${CLIENT_ID}",
 "scope": 0,
 "response_type": "code"
-}`);
+}`,
+    );
     assertTokenAnswer(res);
     const now = sso.clock.nowSec();
     assert.ok(Math.abs(res.body.expiration - oneMonthAfter(now)) <= 2);
   });
 
   test("the refresh request answers the same shape with the same refresh token and a new access token", async () => {
-    const first = await token({ username: "eve", password: "pw", client_id: CLIENT_ID, scope: 0, response_type: "code" });
-    const res = await postJson(sso.endpoints.token, `{
+    const first = await token({
+      username: "eve",
+      password: "pw",
+      client_id: CLIENT_ID,
+      scope: 0,
+      response_type: "code",
+    });
+    const res = await postJson(
+      sso.endpoints.token,
+      `{
 "username": "eve",
 "client_id": "${CLIENT_ID}",
 "refresh_token": "${first.body.refresh_token}",
 "response_type": "refresh"
-}`);
+}`,
+    );
     assertTokenAnswer(res);
     assert.equal(res.body.refresh_token, first.body.refresh_token);
     assert.notEqual(res.body.access_token, first.body.access_token);
-    const again = await token({ username: "eve", client_id: CLIENT_ID, refresh_token: first.body.refresh_token, response_type: "refresh" });
+    const again = await token({
+      username: "eve",
+      client_id: CLIENT_ID,
+      refresh_token: first.body.refresh_token,
+      response_type: "refresh",
+    });
     assertTokenAnswer(again);
   });
 
   test("failures: success false, error message, status_code = HTTP status", async () => {
-    const good = await token({ username: "fay", password: "pw", client_id: CLIENT_ID, scope: 0, response_type: "code" });
-    assertFailure(await token({ username: "fay", password: "wrong", client_id: CLIENT_ID, scope: 0, response_type: "code" }), 401);
-    assertFailure(await token({ username: "fay", client_id: CLIENT_ID, refresh_token: "nope", response_type: "refresh" }), 401);
-    assertFailure(await token({ username: "someone-else", client_id: CLIENT_ID, refresh_token: good.body.refresh_token, response_type: "refresh" }), 401);
-    assertFailure(await token({ username: "fay", password: "pw", client_id: "other", scope: 0, response_type: "code" }), 401);
+    const good = await token({
+      username: "fay",
+      password: "pw",
+      client_id: CLIENT_ID,
+      scope: 0,
+      response_type: "code",
+    });
+    assertFailure(
+      await token({ username: "fay", password: "wrong", client_id: CLIENT_ID, scope: 0, response_type: "code" }),
+      401,
+    );
+    assertFailure(
+      await token({ username: "fay", client_id: CLIENT_ID, refresh_token: "nope", response_type: "refresh" }),
+      401,
+    );
+    assertFailure(
+      await token({
+        username: "someone-else",
+        client_id: CLIENT_ID,
+        refresh_token: good.body.refresh_token,
+        response_type: "refresh",
+      }),
+      401,
+    );
+    assertFailure(
+      await token({ username: "fay", password: "pw", client_id: "other", scope: 0, response_type: "code" }),
+      401,
+    );
     assertFailure(await token({ username: "fay", client_id: CLIENT_ID, scope: 0, response_type: "code" }), 400);
-    assertFailure(await token({ username: "fay", password: "pw", client_id: CLIENT_ID, scope: 0, response_type: "token" }), 400);
+    assertFailure(
+      await token({ username: "fay", password: "pw", client_id: CLIENT_ID, scope: 0, response_type: "token" }),
+      400,
+    );
     assertFailure(await token({ password: "pw", client_id: CLIENT_ID, response_type: "code" }), 400);
     // The document's code example has a typo ("response_type: "code") — not valid JSON.
-    assertFailure(await token(`{"username": "john", "password": "1234", "client_id": "${CLIENT_ID}", "scope": 0, "response_type: "code"}`), 400);
+    assertFailure(
+      await token(
+        `{"username": "john", "password": "1234", "client_id": "${CLIENT_ID}", "scope": 0, "response_type: "code"}`,
+      ),
+      400,
+    );
     const f = await token({ username: "fay", password: "wrong", client_id: CLIENT_ID, response_type: "code" });
-    assert.deepEqual(Object.keys(f.body), ["access_token", "refresh_token", "expiration", "status_code", "error", "success"]);
+    assert.deepEqual(Object.keys(f.body), [
+      "access_token",
+      "refresh_token",
+      "expiration",
+      "status_code",
+      "error",
+      "success",
+    ]);
   });
 
   test("an access token expires one month after creation; refresh gives a new one", async () => {
@@ -170,7 +256,12 @@ describe("[004] token endpoint", () => {
     const expired = await getJson(sso.endpoints.me, auth);
     assert.equal(expired.status, 401);
     assert.match(expired.headers.get("www-authenticate"), /^Bearer .*error="invalid_token"/);
-    const r = await token({ username: "gus", client_id: CLIENT_ID, refresh_token: t.body.refresh_token, response_type: "refresh" });
+    const r = await token({
+      username: "gus",
+      client_id: CLIENT_ID,
+      refresh_token: t.body.refresh_token,
+      response_type: "refresh",
+    });
     assertTokenAnswer(r);
     assert.equal((await getJson(sso.endpoints.me, { authorization: `Bearer ${r.body.access_token}` })).status, 200);
   });
@@ -187,11 +278,24 @@ describe("test hooks", () => {
   test("fail-token, revoke-all, stats", async () => {
     const t = await token({ username: "hal", password: "pw", client_id: CLIENT_ID, scope: 0, response_type: "code" });
     await hook(sso, "/__test/fail-token?status=500&count=1&grant=refresh");
-    const failed = await token({ username: "hal", client_id: CLIENT_ID, refresh_token: t.body.refresh_token, response_type: "refresh" });
+    const failed = await token({
+      username: "hal",
+      client_id: CLIENT_ID,
+      refresh_token: t.body.refresh_token,
+      response_type: "refresh",
+    });
     assertFailure(failed, 500);
     await hook(sso, "/__test/revoke-all");
     assert.equal((await getJson(sso.endpoints.me, { authorization: `Bearer ${t.body.access_token}` })).status, 401);
-    assertFailure(await token({ username: "hal", client_id: CLIENT_ID, refresh_token: t.body.refresh_token, response_type: "refresh" }), 401);
+    assertFailure(
+      await token({
+        username: "hal",
+        client_id: CLIENT_ID,
+        refresh_token: t.body.refresh_token,
+        response_type: "refresh",
+      }),
+      401,
+    );
     const stats = await hook(sso, "/__test/stats", "GET");
     assert.ok(stats.token.by_grant.code >= 1);
     assert.ok(stats.token.by_grant.refresh >= 2);

@@ -27,8 +27,9 @@ export class CookieJar {
       const i = pair.indexOf("=");
       const name = pair.slice(0, i).trim();
       const value = pair.slice(i + 1).trim();
-      const expired = attrs.some((a) => /^\s*max-age=0\s*$/i.test(a))
-        || attrs.some((a) => /^\s*expires=/i.test(a) && Date.parse(a.split("=")[1]) < Date.now());
+      const expired =
+        attrs.some((a) => /^\s*max-age=0\s*$/i.test(a)) ||
+        attrs.some((a) => /^\s*expires=/i.test(a) && Date.parse(a.split("=")[1]) < Date.now());
       if (expired || value === "") jar.delete(name);
       else jar.set(name, value);
     }
@@ -60,7 +61,10 @@ export class CookieJar {
  * @param {{username?: string, password?: string, jar?: CookieJar, maxSteps?: number}} [opts]
  * @returns {Promise<URL>}
  */
-export async function signInAtIdp(authorizationUrl, { username = "alice", password = "pw", jar = new CookieJar(), maxSteps = 10 } = {}) {
+export async function signInAtIdp(
+  authorizationUrl,
+  { username = "alice", password = "pw", jar = new CookieJar(), maxSteps = 10 } = {},
+) {
   rememberSecret("username", username);
   rememberSecret("password", password);
   const idpOrigin = new URL(authorizationUrl).origin;

@@ -157,11 +157,16 @@ export async function startProcess(command, args = [], opts = {}) {
       timeoutMs,
     );
     exited.then(({ code, signal }) =>
-      finish(reject, new Error(`${name}: exited (code ${code}, signal ${signal}) before it was ready\n--- output ---\n${output()}`)));
+      finish(
+        reject,
+        new Error(`${name}: exited (code ${code}, signal ${signal}) before it was ready\n--- output ---\n${output()}`),
+      ),
+    );
 
     let lineWaiter = () => {};
     if (readyLine) {
-      const re = typeof readyLine === "string" ? new RegExp(readyLine.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")) : readyLine;
+      const re =
+        typeof readyLine === "string" ? new RegExp(readyLine.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")) : readyLine;
       lineWaiter = (line) => {
         const m = re.exec(line);
         if (m) {

@@ -66,7 +66,10 @@ export function standardProvider(meta, { clientId, redirectUri, scope = "openid 
 
 /** JSON with every non-ASCII character escaped (the .env file stays ASCII). */
 function asciiJson(value) {
-  return JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return JSON.stringify(value).replace(
+    /[\u0080-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 /** The Paytronix merchant of document 001's examples. */
@@ -89,17 +92,23 @@ export async function startProviderEmulators({ appOrigin, testHooks = true, opti
   };
   try {
     const paytronix = await start(startPaytronix, "paytronix", {
-      redirectUris: [callback], merchantId: PAYTRONIX_MERCHANT_ID,
+      redirectUris: [callback],
+      merchantId: PAYTRONIX_MERCHANT_ID,
     });
     const payoutid = {
       sandbox: await start(startPayoutId, "payoutid", { redirectUris: [callback], environment: "sandbox" }),
     };
     // The production instance knows the same client (one registration per environment).
     payoutid.production = await start(startPayoutId, "payoutid-production", {
-      redirectUris: [callback], environment: "production",
-      clientId: payoutid.sandbox.clientId, clientSecret: payoutid.sandbox.clientSecret,
+      redirectUris: [callback],
+      environment: "production",
+      clientId: payoutid.sandbox.clientId,
+      clientSecret: payoutid.sandbox.clientSecret,
     });
-    Object.assign(payoutid.production, { clientId: payoutid.sandbox.clientId, clientSecret: payoutid.sandbox.clientSecret });
+    Object.assign(payoutid.production, {
+      clientId: payoutid.sandbox.clientId,
+      clientSecret: payoutid.sandbox.clientSecret,
+    });
     const paysera = await start(startPaysera, "paysera", { redirectUris: [callback] });
     const sso = await start(startPlainSso, "sso", { redirectUris: [`${appOrigin}/auth/callback/sso`] });
 
@@ -152,27 +161,47 @@ export async function startProviderEmulators({ appOrigin, testHooks = true, opti
     };
     const demo = [
       {
-        name: "paytronix", label: "Paytronix", flows: ["redirect", "password"],
+        name: "paytronix",
+        label: "Paytronix",
+        flows: ["redirect", "password"],
         api: paytronix.endpoints.accountInformation,
       },
       {
-        name: "payoutid", label: "PayoutID (sandbox)", flows: ["redirect"],
+        name: "payoutid",
+        label: "PayoutID (sandbox)",
+        flows: ["redirect"],
         api: payoutid.sandbox.endpoints.user,
-        app_api: "/api/payoutid/rates", app_api_label: "Exchange rates (app token, through the Worker)",
+        app_api: "/api/payoutid/rates",
+        app_api_label: "Exchange rates (app token, through the Worker)",
       },
       {
-        name: "paysera", label: "Paysera Wallet", flows: ["redirect"], api: "/api/paysera/user/me", proxy: true,
+        name: "paysera",
+        label: "Paysera Wallet",
+        flows: ["redirect"],
+        api: "/api/paysera/user/me",
+        proxy: true,
         variants: [
-          { name: "", label: "Default" }, { name: "en", label: "English" },
-          { name: "lt", label: "Lietuvių" }, { name: "ru", label: "Русский" },
+          { name: "", label: "Default" },
+          { name: "en", label: "English" },
+          { name: "lt", label: "Lietuvių" },
+          { name: "ru", label: "Русский" },
         ],
       },
       {
-        name: "sso", label: "Plain SSO", flows: ["redirect", "password", "register"], api: sso.endpoints.me,
+        name: "sso",
+        label: "Plain SSO",
+        flows: ["redirect", "password", "register"],
+        api: sso.endpoints.me,
       },
     ];
     return {
-      paytronix, payoutid, paysera, sso, providers, secrets, demo,
+      paytronix,
+      payoutid,
+      paysera,
+      sso,
+      providers,
+      secrets,
+      demo,
       close: () => Promise.all(started.map((e) => e.close().catch(() => {}))),
     };
   } catch (e) {
@@ -219,13 +248,17 @@ export async function startStack(opts = {}) {
     let secrets = {};
     if (opts.providers) {
       emulators = await startProviderEmulators({
-        appOrigin, testHooks: opts.testHooks ?? true, options: opts.providerOptions,
+        appOrigin,
+        testHooks: opts.testHooks ?? true,
+        options: opts.providerOptions,
       });
       Object.assign(providers, emulators.providers);
       secrets = emulators.secrets;
       appConfig.providers = [
         {
-          name: "default", label: "Standard OAuth 2.0 (local authorization server)", flows: ["redirect"],
+          name: "default",
+          label: "Standard OAuth 2.0 (local authorization server)",
+          flows: ["redirect"],
           api: `${idp.issuer}/api/hello`,
         },
         ...emulators.demo,
@@ -244,16 +277,28 @@ export async function startStack(opts = {}) {
     const envFile = join(stateDir, "worker.env");
     writeFileSync(
       envFile,
-      Object.entries(vars).map(([k, v]) => envLine(k, String(v))).join("\n") + "\n",
+      Object.entries(vars)
+        .map(([k, v]) => envLine(k, String(v)))
+        .join("\n") + "\n",
       { mode: 0o600 },
     );
     worker = await startProcess(
       join(ROOT, "node_modules/.bin/wrangler"),
       [
-        "dev", "--local", "--ip", "127.0.0.1", "--port", String(appPort),
-        "--persist-to", join(stateDir, "state"), "--env-file", envFile,
+        "dev",
+        "--local",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        String(appPort),
+        "--persist-to",
+        join(stateDir, "state"),
+        "--env-file",
+        envFile,
         // `log`: everything the Worker prints reaches the log ledger (tests/logs/no-secrets.check.mjs).
-        "--show-interactive-dev-session=false", "--log-level", "log",
+        "--show-interactive-dev-session=false",
+        "--log-level",
+        "log",
         ...(opts.wranglerArgs ?? []),
       ],
       {

@@ -45,7 +45,10 @@ test("startProcess waits for a ready line and stop() kills the whole group", asy
 test("startProcess waits for a URL, and fails fast when the process dies first", async () => {
   const port = await freePort();
   const server = `require("http").createServer((q,r)=>r.end("up")).listen(${port},"127.0.0.1")`;
-  const proc = await startProcess(process.execPath, ["-e", server], { readyUrl: `http://127.0.0.1:${port}/`, timeoutMs: 10_000 });
+  const proc = await startProcess(process.execPath, ["-e", server], {
+    readyUrl: `http://127.0.0.1:${port}/`,
+    timeoutMs: 10_000,
+  });
   assert.equal(await waitForUrl(`http://127.0.0.1:${port}/`), 200);
   await proc.stop();
   assert.ok(!groupAlive(proc.pid));
@@ -65,10 +68,12 @@ test("headless Chromium loads a page from a local server and runs its script", a
   const srv = http.createServer((req, res) => {
     if (req.url === "/") {
       res.writeHead(200, { "content-type": "text/html" });
-      res.end('<!doctype html><title>t</title><p id="x">static</p><script>'
-        + 'document.getElementById("x").textContent = "from-js"; '
-        + 'fetch("/data").then(r => r.json()).then(j => { document.title = j.hello; console.log("loaded", j.hello); });'
-        + "</script>");
+      res.end(
+        '<!doctype html><title>t</title><p id="x">static</p><script>' +
+          'document.getElementById("x").textContent = "from-js"; ' +
+          'fetch("/data").then(r => r.json()).then(j => { document.title = j.hello; console.log("loaded", j.hello); });' +
+          "</script>",
+      );
     } else if (req.url === "/data") {
       res.writeHead(200, { "content-type": "application/json" });
       res.end('{"hello":"world"}');

@@ -36,7 +36,14 @@ export async function callback(currentUrl = location.href) {
   sessionStorage.removeItem("o4w.tx");
   const params = oauth.validateAuthResponse(as, client, new URL(currentUrl), tx.state);
   const response = await oauth.authorizationCodeGrantRequest(
-    as, client, oauth.None(), params, cfg.redirectUri, tx.code_verifier, opts);
+    as,
+    client,
+    oauth.None(),
+    params,
+    cfg.redirectUri,
+    tx.code_verifier,
+    opts,
+  );
   const result = await oauth.processAuthorizationCodeResponse(as, client, response);
   sessionStorage.setItem("o4w.tokens", JSON.stringify(result));
   return result;

@@ -9,20 +9,26 @@ export function init(c, hooks = {}) {
   // The library's RedirectNavigator calls location.assign; this one hands the URL to hooks.navigate.
   const navigator = hooks.navigate && {
     prepare: async () => ({
-      navigate: async (params) => { hooks.navigate(params.url); return { url: params.url }; },
+      navigate: async (params) => {
+        hooks.navigate(params.url);
+        return { url: params.url };
+      },
       close() {},
     }),
     callback: async () => {},
   };
-  mgr = new UserManager({
-    authority: c.issuer,
-    client_id: c.clientId,
-    redirect_uri: c.redirectUri,
-    response_type: "code",
-    scope: c.scope,
-    metadata: { issuer: c.issuer, authorization_endpoint: c.authorizationEndpoint, token_endpoint: c.tokenEndpoint },
-    automaticSilentRenew: false,
-  }, navigator || undefined);
+  mgr = new UserManager(
+    {
+      authority: c.issuer,
+      client_id: c.clientId,
+      redirect_uri: c.redirectUri,
+      response_type: "code",
+      scope: c.scope,
+      metadata: { issuer: c.issuer, authorization_endpoint: c.authorizationEndpoint, token_endpoint: c.tokenEndpoint },
+      automaticSilentRenew: false,
+    },
+    navigator || undefined,
+  );
   return mgr;
 }
 
