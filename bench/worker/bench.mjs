@@ -16,17 +16,25 @@
 //    ready → first refresh → second and third.
 // 5. Script sizes. Writes <out>/worker.json and <out>/worker.md (report.mjs).
 import { spawn, execFileSync } from "node:child_process";
-import { createCipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg as osLoadavg } from "node:os";
 import { join, resolve } from "node:path";
 import zlib from "node:zlib";
 
 import {
-  HERE, KINDS as ALL_KINDS, ROOT, ROUTE, SESSION_COOKIE, SESSION_KEY, TX_COOKIE, CLIENT_ID, CLIENT_SECRET,
-  SCOPE, scriptFiles, wranglerToml,
+  HERE,
+  KINDS as ALL_KINDS,
+  ROOT,
+  ROUTE,
+  SESSION_COOKIE,
+  CLIENT_ID,
+  CLIENT_SECRET,
+  scriptFiles,
+  wranglerToml,
 } from "./config.mjs";
 import { render } from "./report.mjs";
+import { b64u, jsSeeds, rustSession } from "./sessions.mjs";
 
 // ---------------------------------------------------------------- options
 const argv = process.argv.slice(2);
@@ -108,7 +116,11 @@ const children = new Set();
 function start(name, script, args) {
   mkdirSync(LOGS, { recursive: true });
   const t0 = performance.now();
-  const proc = spawn(process.execPath, [join(HERE, script), ...args], { cwd: HERE, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, [join(HERE, script), ...args], {
+    cwd: HERE,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   children.add(proc);
   const logFile = join(LOGS, `${name}.log`);
   let err = "";
@@ -125,9 +137,17 @@ function start(name, script, args) {
     proc.stdout.on("data", (d) => {
       out += d;
       const m = out.match(/^ready (\S+) (\d+)(?: miniflare_ms=([\d.]+))?$/m);
-      if (m) res({ url: m[1].replace(/\/$/, ""), pid: Number(m[2]), miniflareMs: m[3] ? Number(m[3]) : null, readyMs: performance.now() - t0 });
+      if (m)
+        res({
+          url: m[1].replace(/\/$/, ""),
+          pid: Number(m[2]),
+          miniflareMs: m[3] ? Number(m[3]) : null,
+          readyMs: performance.now() - t0,
+        });
     });
-    proc.on("exit", (code, sig) => rej(new Error(`${name} exited (${code ?? sig}) before ready:\n${err.slice(-4000)}`)));
+    proc.on("exit", (code, sig) =>
+      rej(new Error(`${name} exited (${code ?? sig}) before ready:\n${err.slice(-4000)}`)),
+    );
   });
   return { name, proc, t0, ready };
 }
@@ -149,87 +169,57 @@ function killAll() {
     } catch {}
   }
 }
-for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => { killAll(); process.exit(130); });
+for (const sig of ["SIGINT", "SIGTERM"])
+  process.on(sig, () => {
+    killAll();
+    process.exit(130);
+  });
 process.on("exit", killAll);
 
 /** Runs loadgen.mjs to completion; its JSON. */
 function loadgen(url, conc, duration, cookieFile) {
   return new Promise((res, rej) => {
-    const p = spawn(process.execPath, [join(HERE, "loadgen.mjs"), "--url", url, "--conc", String(conc), "--duration", String(duration), "--cookies", cookieFile, "--body", BODY], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "", err = "";
+    const p = spawn(
+      process.execPath,
+      [
+        join(HERE, "loadgen.mjs"),
+        "--url",
+        url,
+        "--conc",
+        String(conc),
+        "--duration",
+        String(duration),
+        "--cookies",
+        cookieFile,
+        "--body",
+        BODY,
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let out = "",
+      err = "";
     p.stdout.on("data", (d) => (out += d));
     p.stderr.on("data", (d) => (err += d));
     p.on("exit", (code) => (code === 0 ? res(JSON.parse(out)) : rej(new Error(`loadgen exited ${code}: ${err}`))));
   });
 }
 
-// ---------------------------------------------------------------- sessions
-const b64u = (b) => Buffer.from(b).toString("base64url");
-const kvKeyOf = (id) => `session:${createHash("sha256").update(id).digest("base64url")}`;
-const cookiePair = (res, name) => res.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c.startsWith(`${name}=`) && c.length > name.length + 1);
-
-/** A session made through the Rust Worker's API, as the app's page and the browser would. */
-async function rustSession(origin) {
-  const h = { "X-OAuth-Edge": "1", Origin: origin, "Content-Type": "application/json" };
-  const verifier = b64u(randomBytes(32));
-  const state = b64u(randomBytes(32));
-  const challenge = createHash("sha256").update(verifier).digest("base64url");
-  let r = await fetch(`${origin}/auth/login`, { method: "POST", headers: h, body: JSON.stringify({ state, code_challenge: challenge }) });
-  const login = await r.json();
-  const tx = cookiePair(r, TX_COOKIE);
-  if (r.status !== 200 || !tx || !login.authorization_url) throw new Error(`/auth/login ${r.status} ${JSON.stringify(login)}`);
-  r = await fetch(login.authorization_url, { redirect: "manual" }); // the provider's page
-  const back = new URL(r.headers.get("location") ?? "about:blank");
-  if (r.status !== 302 || !back.searchParams.get("code")) throw new Error(`authorize ${r.status} ${await r.text()}`);
-  r = await fetch(`${origin}/auth/token`, {
-    method: "POST", headers: { ...h, Cookie: tx },
-    body: JSON.stringify({ code: back.searchParams.get("code"), state: back.searchParams.get("state"), code_verifier: verifier, iss: back.searchParams.get("iss") }),
-  });
-  const text = await r.text();
-  const session = cookiePair(r, SESSION_COOKIE);
-  if (r.status !== 200 || !session) throw new Error(`/auth/token ${r.status} ${text}`);
-  return session;
-}
-
-// The Rust Worker's sealing format (edge-worker/src/seal.rs; edge-worker/tests/helpers.mjs).
-const root = Buffer.from(SESSION_KEY, "base64");
-const hk = (info, n) => Buffer.from(hkdfSync("sha256", root, Buffer.from("oauth-edge seal"), Buffer.from(info), n));
-function sealSession(record, kvKey) {
-  const label = "oauth-edge/session/v2";
-  const header = Buffer.concat([Buffer.from([2]), hk("oauth-edge/key-id", 4)]);
-  const nonce = randomBytes(12);
-  const c = createCipheriv("aes-256-gcm", hk(label, 32), nonce);
-  c.setAAD(Buffer.concat([Buffer.from(label), Buffer.from([0]), Buffer.from(kvKey), Buffer.from([0]), header]));
-  const body = Buffer.concat([c.update(JSON.stringify(record)), c.final()]);
-  return Buffer.concat([header, nonce, body, c.getAuthTag()]).toString("base64url");
-}
-/** Sessions for the JS Worker: records shaped like the Rust Worker's after the same login. */
-function jsSeeds(n) {
-  const now = Math.floor(Date.now() / 1000);
-  const ttl = Number(wranglerToml().vars.SESSION_TTL_SECONDS ?? 2592000);
-  const seed = [], cookies = [];
-  for (let i = 0; i < n; i++) {
-    const id = b64u(randomBytes(32));
-    const kvKey = kvKeyOf(id);
-    const record = {
-      provider: "default", access_token: `at-seed-${i}-${b64u(randomBytes(24))}`, token_type: "Bearer",
-      expires_at: now, refresh_token: `rt-seed-${i}-${b64u(randomBytes(12))}`, mac_key: null,
-      scope: SCOPE, user: {}, created_at: now, refreshed_at: now,
-    };
-    seed.push({ key: kvKey, value: sealSession(record, kvKey), ttl });
-    cookies.push(`${SESSION_COOKIE}=${id}`);
-  }
-  return { seed, cookies };
-}
+// ---------------------------------------------------------------- sessions: sessions.mjs
 
 async function refreshOnce(url, cookie) {
   const t0 = performance.now();
   const r = await fetch(url + ROUTE, {
-    method: "POST", body: BODY,
+    method: "POST",
+    body: BODY,
     headers: { Cookie: cookie, "X-OAuth-Edge": "1", Origin: url, "Content-Type": "application/json" },
   });
   const text = await r.text();
-  return { status: r.status, ms: performance.now() - t0, ok: r.status === 200 && text.includes('"access_token"'), text: text.slice(0, 300) };
+  return {
+    status: r.status,
+    ms: performance.now() - t0,
+    ok: r.status === 200 && text.includes('"access_token"'),
+    text: text.slice(0, 300),
+  };
 }
 
 // ---------------------------------------------------------------- sizes, versions
@@ -238,7 +228,11 @@ function sizes() {
   for (const kind of OPT.kinds) {
     const files = scriptFiles(kind, BUILD).map((f) => {
       const b = readFileSync(f);
-      return { file: f.replace(`${STATE}/rust-build`, "edge-worker/build").replace(`${ROOT}/`, ""), raw: b.length, gzip: zlib.gzipSync(b, { level: 9 }).length };
+      return {
+        file: f.replace(`${STATE}/rust-build`, "edge-worker/build").replace(`${ROOT}/`, ""),
+        raw: b.length,
+        gzip: zlib.gzipSync(b, { level: 9 }).length,
+      };
     });
     out[kind] = { files, raw: files.reduce((a, f) => a + f.raw, 0), gzip: files.reduce((a, f) => a + f.gzip, 0) };
   }
@@ -262,7 +256,9 @@ const gitRev = () => {
 // ---------------------------------------------------------------- run
 async function main() {
   if (!existsSync(join(BUILD_SRC, "index.js")) || !existsSync(join(BUILD_SRC, "index_bg.wasm"))) {
-    throw new Error(`${BUILD_SRC} has no built Worker: run scripts/build-worker.sh (or BUILD=1 scripts/bench-worker.sh)`);
+    throw new Error(
+      `${BUILD_SRC} has no built Worker: run scripts/build-worker.sh (or BUILD=1 scripts/bench-worker.sh)`,
+    );
   }
   rmSync(STATE, { recursive: true, force: true });
   mkdirSync(STATE, { recursive: true });
@@ -270,24 +266,56 @@ async function main() {
   const wasm = readFileSync(join(BUILD, "index_bg.wasm"));
   const results = {
     meta: {
-      date: new Date().toISOString(), options: OPT, route: ROUTE, body: BODY,
-      git: gitRev(), build: { source: BUILD_SRC.replace(`${ROOT}/`, ""), built_at: statSync(join(BUILD_SRC, "index_bg.wasm")).mtime.toISOString(), wasm_sha256: createHash("sha256").update(wasm).digest("hex").slice(0, 16) },
+      date: new Date().toISOString(),
+      options: OPT,
+      route: ROUTE,
+      body: BODY,
+      git: gitRev(),
+      build: {
+        source: BUILD_SRC.replace(`${ROOT}/`, ""),
+        built_at: statSync(join(BUILD_SRC, "index_bg.wasm")).mtime.toISOString(),
+        wasm_sha256: createHash("sha256").update(wasm).digest("hex").slice(0, 16),
+      },
       versions: { node: process.version, miniflare: pkgVersion("miniflare"), workerd: pkgVersion("workerd") },
-      machine: { cpus: cpus().length, model: cpus()[0]?.model, clk_tck: HZ, loadavg_start: osLoadavg().map((x) => Number(x.toFixed(2))) },
+      machine: {
+        cpus: cpus().length,
+        model: cpus()[0]?.model,
+        clk_tck: HZ,
+        loadavg_start: osLoadavg().map((x) => Number(x.toFixed(2))),
+      },
       compatibility_date: wranglerToml().compatibilityDate,
     },
-    sizes: sizes(), sanity: {}, runs: [], cold: [],
+    sizes: sizes(),
+    sanity: {},
+    runs: [],
+    cold: [],
   };
 
-  log(`mode ${QUICK ? "quick" : "full"}: ${JSON.stringify(OPT)}; build ${results.meta.build.wasm_sha256} (${results.meta.build.built_at})`);
-  const mock = start("mock-upstream", "mock-upstream.mjs", ["--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET]);
+  log(
+    `mode ${QUICK ? "quick" : "full"}: ${JSON.stringify(OPT)}; build ${results.meta.build.wasm_sha256} (${results.meta.build.built_at})`,
+  );
+  const mock = start("mock-upstream", "mock-upstream.mjs", [
+    "--client-id",
+    CLIENT_ID,
+    "--client-secret",
+    CLIENT_SECRET,
+  ]);
   const up = await mock.ready;
   const upstream = up.url;
   const mockStats = async () => (await fetch(`${upstream}/__stats`)).json();
   const mockReset = () => fetch(`${upstream}/__reset`, { method: "POST" });
   log(`mock provider ${upstream} (pid ${up.pid})`);
 
-  const serveArgs = (kind, seedFile) => [kind, "--upstream", upstream, "--state", join(STATE, kind), "--build", BUILD, ...(seedFile ? ["--seed", seedFile] : [])];
+  const serveArgs = (kind, seedFile) => [
+    kind,
+    "--upstream",
+    upstream,
+    "--state",
+    join(STATE, kind),
+    "--build",
+    BUILD,
+    ...(seedFile ? ["--seed", seedFile] : []),
+  ];
   const cookieFile = (kind) => join(STATE, `${kind}-cookies.txt`);
   const servers = {};
   try {
@@ -300,23 +328,41 @@ async function main() {
         writeFileSync(seedFile, JSON.stringify(seed));
         writeFileSync(cookieFile(kind), cookies.join("\n") + "\n");
       }
-      if (kind === "noop") writeFileSync(cookieFile(kind), Array.from({ length: OPT.sessions }, () => `${SESSION_COOKIE}=${b64u(randomBytes(32))}`).join("\n") + "\n");
+      if (kind === "noop")
+        writeFileSync(
+          cookieFile(kind),
+          Array.from({ length: OPT.sessions }, () => `${SESSION_COOKIE}=${b64u(randomBytes(32))}`).join("\n") + "\n",
+        );
       servers[kind] = { child: start(kind, "serve.mjs", serveArgs(kind, seedFile)) };
     }
-    for (const kind of OPT.kinds) { // started together; each is its own node + workerd
+    for (const kind of OPT.kinds) {
+      // started together; each is its own node + workerd
       Object.assign(servers[kind], await servers[kind].child.ready);
-      log(`${kind} Worker ${servers[kind].url} (node ${servers[kind].pid}), up in ${servers[kind].readyMs.toFixed(0)} ms`);
+      log(
+        `${kind} Worker ${servers[kind].url} (node ${servers[kind].pid}), up in ${servers[kind].readyMs.toFixed(0)} ms`,
+      );
     }
     if (servers.rust) {
       const t = performance.now();
       const cookies = [];
       for (let i = 0; i < OPT.sessions; i += 8) {
-        cookies.push(...(await Promise.all(Array.from({ length: Math.min(8, OPT.sessions - i) }, () => rustSession(servers.rust.url)))));
+        cookies.push(
+          ...(await Promise.all(
+            Array.from({ length: Math.min(8, OPT.sessions - i) }, () => rustSession(servers.rust.url)),
+          )),
+        );
       }
       writeFileSync(cookieFile("rust"), cookies.join("\n") + "\n");
       const st = await mockStats();
-      results.meta.rust_sessions = { made: cookies.length, ms: Math.round(performance.now() - t), upstream_code_exchanges: st.token.authorization_code, pkce_failures: st.pkce_failures };
-      log(`rust: ${cookies.length} sessions through /auth/login → authorize → /auth/token in ${results.meta.rust_sessions.ms} ms`);
+      results.meta.rust_sessions = {
+        made: cookies.length,
+        ms: Math.round(performance.now() - t),
+        upstream_code_exchanges: st.token.authorization_code,
+        pkce_failures: st.pkce_failures,
+      };
+      log(
+        `rust: ${cookies.length} sessions through /auth/login → authorize → /auth/token in ${results.meta.rust_sessions.ms} ms`,
+      );
     }
 
     // ---- sanity: one refresh each, and what reached the provider
@@ -325,12 +371,24 @@ async function main() {
       await mockReset();
       const r = await refreshOnce(servers[kind].url, cookie);
       const st = await mockStats();
-      results.sanity[kind] = { status: r.status, ok: r.ok, upstream_refreshes: st.token.refresh_token, client_auth: st.auth, answer: r.ok ? "token view" : r.text };
+      results.sanity[kind] = {
+        status: r.status,
+        ok: r.ok,
+        upstream_refreshes: st.token.refresh_token,
+        client_auth: st.auth,
+        answer: r.ok ? "token view" : r.text,
+      };
       const pids = descendants(servers[kind].pid);
       servers[kind].workerd = pids.filter((p) => comm(p) === "workerd");
       servers[kind].other = pids.filter((p) => comm(p) !== "workerd");
-      results.sanity[kind].processes = { node: servers[kind].pid, workerd: servers[kind].workerd, other_descendants: servers[kind].other.map((p) => `${p} ${comm(p)}`) };
-      log(`sanity ${kind}: ${r.status} ${r.ok ? "token view" : r.text}; upstream refreshes ${st.token.refresh_token}, auth ${JSON.stringify(st.auth)}; workerd pids ${servers[kind].workerd}`);
+      results.sanity[kind].processes = {
+        node: servers[kind].pid,
+        workerd: servers[kind].workerd,
+        other_descendants: servers[kind].other.map((p) => `${p} ${comm(p)}`),
+      };
+      log(
+        `sanity ${kind}: ${r.status} ${r.ok ? "token view" : r.text}; upstream refreshes ${st.token.refresh_token}, auth ${JSON.stringify(st.auth)}; workerd pids ${servers[kind].workerd}`,
+      );
       if (!r.ok && kind !== "noop") throw new Error(`${kind}: the sanity refresh failed: ${r.status} ${r.text}`);
       if (!servers[kind].workerd.length) throw new Error(`${kind}: no workerd process under node ${servers[kind].pid}`);
     }
@@ -351,36 +409,59 @@ async function main() {
           const c1 = { workerd: cpuOf(s.workerd), node: cpuOf(nodePids), mock: cpuOf([up.pid]), m: machine() };
           const st = await mockStats();
           const n = lg.requests;
-          const cpu = { workerd: c1.workerd - c0.workerd, node: c1.node - c0.node, mock: c1.mock - c0.mock, loadgen: lg.cpu_ms };
+          const cpu = {
+            workerd: c1.workerd - c0.workerd,
+            node: c1.node - c0.node,
+            mock: c1.mock - c0.mock,
+            loadgen: lg.cpu_ms,
+          };
           const machineBusyMs = c1.m.busyMs - c0.m.busyMs;
           const machineTotalMs = c1.m.totalMs - c0.m.totalMs;
           const run = {
-            rep, conc, kind, requests: n, rps: lg.rps, latency_ms: lg.latency_ms, statuses: lg.statuses,
-            errors: lg.errors, no_token: lg.no_token, first_error: lg.first_error, wall_s: wallMs / 1000,
+            rep,
+            conc,
+            kind,
+            requests: n,
+            rps: lg.rps,
+            latency_ms: lg.latency_ms,
+            statuses: lg.statuses,
+            errors: lg.errors,
+            no_token: lg.no_token,
+            first_error: lg.first_error,
+            wall_s: wallMs / 1000,
             cpu_ms_per_request: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, n ? v / n : null])),
             cpu_pct_of_core: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, (100 * v) / wallMs])),
             machine: {
               busy_pct_of_all_cores: (100 * machineBusyMs) / machineTotalMs,
-              other_processes_pct_of_core: (100 * (machineBusyMs - Object.values(cpu).reduce((a, b) => a + b, 0))) / wallMs,
-              loadavg1_before: load0, loadavg1_after: load1(),
+              other_processes_pct_of_core:
+                (100 * (machineBusyMs - Object.values(cpu).reduce((a, b) => a + b, 0))) / wallMs,
+              loadavg1_before: load0,
+              loadavg1_after: load1(),
             },
             upstream: {
-              refreshes: st.token.refresh_token, per_request: n ? st.token.refresh_token / n : null,
-              reused_after_rotation: st.refresh_reused_after_rotation, client_auth: st.auth, errors: st.errors,
+              refreshes: st.token.refresh_token,
+              per_request: n ? st.token.refresh_token / n : null,
+              reused_after_rotation: st.refresh_reused_after_rotation,
+              client_auth: st.auth,
+              errors: st.errors,
               cpu_ms_self: st.cpu_ms,
             },
           };
           results.runs.push(run);
-          log(`rep ${rep} c=${String(conc).padEnd(3)} ${kind.padEnd(4)}: ${lg.rps.toFixed(0).padStart(5)} req/s p50 ${lg.latency_ms.p50?.toFixed(1)} p99 ${lg.latency_ms.p99?.toFixed(1)} ms | ` +
-            `CPU ms/req workerd ${run.cpu_ms_per_request.workerd?.toFixed(3)} node ${run.cpu_ms_per_request.node?.toFixed(3)} mock ${run.cpu_ms_per_request.mock?.toFixed(3)} loadgen ${run.cpu_ms_per_request.loadgen?.toFixed(3)} | ` +
-            `upstream/req ${run.upstream.per_request?.toFixed(2)} reused ${st.refresh_reused_after_rotation} | non-200 ${n - (lg.statuses[200] ?? 0)} err ${lg.errors}${lg.first_error ? ` (${lg.first_error})` : ""} | machine ${run.machine.busy_pct_of_all_cores.toFixed(0)}% other ${run.machine.other_processes_pct_of_core.toFixed(0)}%/core`);
+          log(
+            `rep ${rep} c=${String(conc).padEnd(3)} ${kind.padEnd(4)}: ${lg.rps.toFixed(0).padStart(5)} req/s p50 ${lg.latency_ms.p50?.toFixed(1)} p99 ${lg.latency_ms.p99?.toFixed(1)} ms | ` +
+              `CPU ms/req workerd ${run.cpu_ms_per_request.workerd?.toFixed(3)} node ${run.cpu_ms_per_request.node?.toFixed(3)} mock ${run.cpu_ms_per_request.mock?.toFixed(3)} loadgen ${run.cpu_ms_per_request.loadgen?.toFixed(3)} | ` +
+              `upstream/req ${run.upstream.per_request?.toFixed(2)} reused ${st.refresh_reused_after_rotation} | non-200 ${n - (lg.statuses[200] ?? 0)} err ${lg.errors}${lg.first_error ? ` (${lg.first_error})` : ""} | machine ${run.machine.busy_pct_of_all_cores.toFixed(0)}% other ${run.machine.other_processes_pct_of_core.toFixed(0)}%/core`,
+          );
         }
       }
     }
     for (const kind of OPT.kinds) await stop(servers[kind].child);
 
     // ---- 4: cold starts, interleaved
-    const cookies = Object.fromEntries(OPT.kinds.map((k) => [k, readFileSync(cookieFile(k), "utf8").trim().split("\n")]));
+    const cookies = Object.fromEntries(
+      OPT.kinds.map((k) => [k, readFileSync(cookieFile(k), "utf8").trim().split("\n")]),
+    );
     for (let i = 0; i < OPT.cold; i++) {
       for (const kind of rotate(OPT.kinds, i)) {
         await sleep(300);
@@ -395,13 +476,24 @@ async function main() {
         const second = await refreshOnce(r.url, list[(i * 3 + 2) % list.length]);
         const third = await refreshOnce(r.url, list[(i * 3 + 3) % list.length]);
         const c = {
-          round: i, kind, spawn_to_ready_ms: r.readyMs, miniflare_ms: r.miniflareMs, first_ms: first.ms,
-          spawn_to_first_answer_ms: spawnToFirst, second_ms: second.ms, third_ms: third.ms,
-          workerd_cpu_ms_to_ready: cpuReady, workerd_cpu_ms_first_request: cpuFirst - cpuReady,
-          statuses: [first.status, second.status, third.status], ok: first.ok && second.ok && third.ok, loadavg1: load1(),
+          round: i,
+          kind,
+          spawn_to_ready_ms: r.readyMs,
+          miniflare_ms: r.miniflareMs,
+          first_ms: first.ms,
+          spawn_to_first_answer_ms: spawnToFirst,
+          second_ms: second.ms,
+          third_ms: third.ms,
+          workerd_cpu_ms_to_ready: cpuReady,
+          workerd_cpu_ms_first_request: cpuFirst - cpuReady,
+          statuses: [first.status, second.status, third.status],
+          ok: first.ok && second.ok && third.ok,
+          loadavg1: load1(),
         };
         results.cold.push(c);
-        log(`cold ${i} ${kind.padEnd(4)}: spawn→ready ${c.spawn_to_ready_ms.toFixed(0)} ms, first refresh ${c.first_ms.toFixed(1)} ms (workerd CPU ${c.workerd_cpu_ms_first_request.toFixed(0)} ms), spawn→first answer ${c.spawn_to_first_answer_ms.toFixed(0)} ms, then ${c.second_ms.toFixed(1)} / ${c.third_ms.toFixed(1)} ms, ${c.statuses}${c.ok ? "" : ` ${first.text}`}`);
+        log(
+          `cold ${i} ${kind.padEnd(4)}: spawn→ready ${c.spawn_to_ready_ms.toFixed(0)} ms, first refresh ${c.first_ms.toFixed(1)} ms (workerd CPU ${c.workerd_cpu_ms_first_request.toFixed(0)} ms), spawn→first answer ${c.spawn_to_first_answer_ms.toFixed(0)} ms, then ${c.second_ms.toFixed(1)} / ${c.third_ms.toFixed(1)} ms, ${c.statuses}${c.ok ? "" : ` ${first.text}`}`,
+        );
         await stop(s);
       }
     }

@@ -37,7 +37,8 @@ export function wranglerToml() {
     durableObjects[m[1]] = { className: m[2], useSQLite: true };
   }
   const kv = text.match(/\[\[kv_namespaces\]\]\s*binding\s*=\s*"(\w+)"/)?.[1];
-  if (!compatibilityDate || !kv || !Object.keys(durableObjects).length) throw new Error("wrangler.toml: cannot read compatibility_date / kv / durable objects");
+  if (!compatibilityDate || !kv || !Object.keys(durableObjects).length)
+    throw new Error("wrangler.toml: cannot read compatibility_date / kv / durable objects");
   return { compatibilityDate, vars, durableObjects, kv };
 }
 
@@ -63,8 +64,14 @@ export function providers(upstream) {
 export function mfOptions(kind, { build, state, upstream, port = 0 }) {
   const w = wranglerToml();
   const common = {
-    host: "127.0.0.1", port, modules: true, compatibilityDate: w.compatibilityDate,
-    cf: false, liveReload: false, kvNamespaces: [w.kv], kvPersist: join(state, "kv"),
+    host: "127.0.0.1",
+    port,
+    modules: true,
+    compatibilityDate: w.compatibilityDate,
+    cf: false,
+    liveReload: false,
+    kvNamespaces: [w.kv],
+    kvPersist: join(state, "kv"),
   };
   const secrets = {
     PROVIDERS: JSON.stringify(providers(upstream)),

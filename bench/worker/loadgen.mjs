@@ -23,7 +23,10 @@ if (!cookies.length) throw new Error("no cookies");
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: conc, maxFreeSockets: conc });
 const baseHeaders = {
-  "x-oauth-edge": "1", origin: url.origin, "content-type": "application/json", "content-length": String(body.length),
+  "x-oauth-edge": "1",
+  origin: url.origin,
+  "content-type": "application/json",
+  "content-length": String(body.length),
 };
 let next = 0;
 const lat = [];
@@ -76,9 +79,22 @@ const cpu = process.cpuUsage(cpu0);
 agent.destroy();
 lat.sort((a, b) => a - b);
 const q = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] : null);
-console.log(JSON.stringify({
-  requests: lat.length, elapsed_s: elapsed, rps: lat.length / elapsed,
-  latency_ms: { p50: q(0.5), p90: q(0.9), p99: q(0.99), max: lat.at(-1) ?? null, mean: lat.reduce((a, b) => a + b, 0) / (lat.length || 1) },
-  statuses, errors, no_token: noToken, first_error: firstError ?? null,
-  cpu_ms: (cpu.user + cpu.system) / 1000,
-}));
+console.log(
+  JSON.stringify({
+    requests: lat.length,
+    elapsed_s: elapsed,
+    rps: lat.length / elapsed,
+    latency_ms: {
+      p50: q(0.5),
+      p90: q(0.9),
+      p99: q(0.99),
+      max: lat.at(-1) ?? null,
+      mean: lat.reduce((a, b) => a + b, 0) / (lat.length || 1),
+    },
+    statuses,
+    errors,
+    no_token: noToken,
+    first_error: firstError ?? null,
+    cpu_ms: (cpu.user + cpu.system) / 1000,
+  }),
+);

@@ -34,10 +34,17 @@ const refreshTokens = new Map(); // refresh token → spent?
 let stats;
 function reset() {
   stats = {
-    since: Date.now(), cpu0: process.cpuUsage(), requests: 0, authorize: 0,
+    since: Date.now(),
+    cpu0: process.cpuUsage(),
+    requests: 0,
+    authorize: 0,
     token: { authorization_code: 0, refresh_token: 0, other: 0 },
     auth: { basic: 0, post: 0, bad: 0 },
-    refresh_seeded: 0, refresh_rotated: 0, refresh_reused_after_rotation: 0, pkce_failures: 0, errors: 0,
+    refresh_seeded: 0,
+    refresh_rotated: 0,
+    refresh_reused_after_rotation: 0,
+    pkce_failures: 0,
+    errors: 0,
   };
 }
 reset();
@@ -51,7 +58,10 @@ const json = (res, status, body) => {
 function clientAuth(req, form) {
   const h = req.headers.authorization;
   if (h?.startsWith("Basic ")) {
-    const [id, secret] = Buffer.from(h.slice(6), "base64").toString().split(":").map((s) => decodeURIComponent(s.replace(/\+/g, " ")));
+    const [id, secret] = Buffer.from(h.slice(6), "base64")
+      .toString()
+      .split(":")
+      .map((s) => decodeURIComponent(s.replace(/\+/g, " ")));
     return id === CLIENT_ID && secret === CLIENT_SECRET ? "basic" : "bad";
   }
   if (form.get("client_id") === CLIENT_ID && form.get("client_secret") === CLIENT_SECRET) return "post";
@@ -92,7 +102,12 @@ const server = http.createServer((req, res) => {
   }
   if (req.method === "GET" && url.pathname === "/__stats") {
     const cpu = process.cpuUsage(stats.cpu0);
-    return json(res, 200, { ...stats, cpu0: undefined, wall_s: (Date.now() - stats.since) / 1000, cpu_ms: (cpu.user + cpu.system) / 1000 });
+    return json(res, 200, {
+      ...stats,
+      cpu0: undefined,
+      wall_s: (Date.now() - stats.since) / 1000,
+      cpu_ms: (cpu.user + cpu.system) / 1000,
+    });
   }
   if (req.method === "POST" && url.pathname === "/__reset") {
     reset();

@@ -10,7 +10,10 @@ const median = (xs) => {
   if (!s.length) return null;
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-const fmt = (x, d = 0) => (x == null || Number.isNaN(x) ? "n/a" : x.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d }));
+const fmt = (x, d = 0) =>
+  x == null || Number.isNaN(x)
+    ? "n/a"
+    : x.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
 const cell = (xs, d = 0) => {
   const v = xs.filter((x) => x != null && !Number.isNaN(x));
   if (!v.length) return "n/a";
@@ -56,9 +59,17 @@ export function render(R) {
       else {
         if (!has("noop")) continue;
         const noop = runs("noop", c).map((r) => r.cpu_ms_per_request.workerd);
-        v = Object.fromEntries(kinds.map((k) => [k, k === "noop" ? [] : runs(k, c).map((r, i) => r.cpu_ms_per_request.workerd - noop[i])]));
+        v = Object.fromEntries(
+          kinds.map((k) => [k, k === "noop" ? [] : runs(k, c).map((r, i) => r.cpu_ms_per_request.workerd - noop[i])]),
+        );
       }
-      const ratio = has("rust") && has("js") ? ` ${cell(v.rust.map((x, i) => x / v.js[i]), 2)} |` : "";
+      const ratio =
+        has("rust") && has("js")
+          ? ` ${cell(
+              v.rust.map((x, i) => x / v.js[i]),
+              2,
+            )} |`
+          : "";
       out.push(`| ${label} | ${kinds.map((k) => (v[k].length ? cell(v[k], d) : "—")).join(" | ")} |${ratio}`);
     }
   }
@@ -84,7 +95,8 @@ export function render(R) {
       [`c=${c}: machine busy, % of all cores`, (r) => r.machine.busy_pct_of_all_cores, 0],
       [`c=${c}: other processes (not the above), % of a core`, (r) => r.machine.other_processes_pct_of_core, 0],
     ];
-    for (const [label, fn, d] of rows) out.push(`| ${label} | ${kinds.map((k) => cell(runs(k, c).map(fn), d)).join(" | ")} |`);
+    for (const [label, fn, d] of rows)
+      out.push(`| ${label} | ${kinds.map((k) => cell(runs(k, c).map(fn), d)).join(" | ")} |`);
   }
   const nonOk = R.runs.reduce((a, r) => a + (r.requests - (r.statuses["200"] ?? 0)) + r.errors + r.no_token, 0);
   const perReq = (k) => median(R.runs.filter((r) => r.kind === k).map((r) => r.upstream.per_request));
@@ -93,8 +105,16 @@ export function render(R) {
   out.push(
     "",
     `Checks, all timed runs: ${nonOk} answers that were not 200 with an access token, or failed. Provider refreshes per request (median): ${kinds.map((k) => `${k} ${fmt(perReq(k), 2)}`).join(", ")}; ` +
-      `refresh tokens reused after rotation: ${kinds.filter((k) => k !== "noop").map((k) => `${k} ${reused(k)}`).join(", ")}; client_secret_basic token requests: ${kinds.filter((k) => k !== "noop").map((k) => `${k} ${basic(k)}`).join(", ")}.` +
-      (R.meta.rust_sessions ? ` The Rust Worker's ${R.meta.rust_sessions.made} sessions were made through its API in ${fmt(R.meta.rust_sessions.ms / 1000, 1)} s.` : ""),
+      `refresh tokens reused after rotation: ${kinds
+        .filter((k) => k !== "noop")
+        .map((k) => `${k} ${reused(k)}`)
+        .join(", ")}; client_secret_basic token requests: ${kinds
+        .filter((k) => k !== "noop")
+        .map((k) => `${k} ${basic(k)}`)
+        .join(", ")}.` +
+      (R.meta.rust_sessions
+        ? ` The Rust Worker's ${R.meta.rust_sessions.made} sessions were made through its API in ${fmt(R.meta.rust_sessions.ms / 1000, 1)} s.`
+        : ""),
     "",
   );
 
@@ -122,16 +142,32 @@ export function render(R) {
       out.push(`| ${label} | ${kinds.map((k) => cell(v[k], d)).join(" | ")} |${ratio}`);
     }
     const bad = R.cold.filter((x) => !x.ok && x.kind !== "noop").length;
-    out.push("", `workerd CPU is read from /proc in ${1000 / R.meta.machine.clk_tck} ms ticks. Cold rounds with a failed refresh: ${bad}.`, "");
+    out.push(
+      "",
+      `workerd CPU is read from /proc in ${1000 / R.meta.machine.clk_tck} ms ticks. Cold rounds with a failed refresh: ${bad}.`,
+      "",
+    );
   }
 
   // ---- sizes
-  out.push("## Script size (what is uploaded)", "", `| | ${kinds.join(" | ")} |${has("rust") && has("js") ? " rust / js |" : ""}`, `|---|${"---:|".repeat(kinds.length + (has("rust") && has("js") ? 1 : 0))}`);
-  for (const [label, key] of [["raw, bytes", "raw"], ["gzip -9, bytes", "gzip"]]) {
+  out.push(
+    "## Script size (what is uploaded)",
+    "",
+    `| | ${kinds.join(" | ")} |${has("rust") && has("js") ? " rust / js |" : ""}`,
+    `|---|${"---:|".repeat(kinds.length + (has("rust") && has("js") ? 1 : 0))}`,
+  );
+  for (const [label, key] of [
+    ["raw, bytes", "raw"],
+    ["gzip -9, bytes", "gzip"],
+  ]) {
     const ratio = has("rust") && has("js") ? ` ${fmt(R.sizes.rust[key] / R.sizes.js[key], 1)} |` : "";
     out.push(`| ${label} | ${kinds.map((k) => fmt(R.sizes[k][key])).join(" | ")} |${ratio}`);
   }
-  out.push("", `Files: ${kinds.map((k) => R.sizes[k].files.map((f) => `${f.file} ${fmt(f.raw)} / ${fmt(f.gzip)} gzip`).join(", ")).join("; ")}. The JS Workers are measured as written (wrangler would bundle them unminified; they import nothing).`, "");
+  out.push(
+    "",
+    `Files: ${kinds.map((k) => R.sizes[k].files.map((f) => `${f.file} ${fmt(f.raw)} / ${fmt(f.gzip)} gzip`).join(", ")).join("; ")}. The JS Workers are measured as written (wrangler would bundle them unminified; they import nothing).`,
+    "",
+  );
   return out.join("\n");
 }
 

@@ -32,7 +32,9 @@ if (seed) {
   const kv = await mf.getKVNamespace("SESSIONS");
   const entries = JSON.parse(readFileSync(seed, "utf8"));
   for (let i = 0; i < entries.length; i += 64) {
-    await Promise.all(entries.slice(i, i + 64).map((e) => kv.put(e.key, e.value, e.ttl ? { expirationTtl: e.ttl } : {})));
+    await Promise.all(
+      entries.slice(i, i + 64).map((e) => kv.put(e.key, e.value, e.ttl ? { expirationTtl: e.ttl } : {})),
+    );
   }
 }
 console.log(`ready ${url.href} ${process.pid} miniflare_ms=${miniflareMs.toFixed(1)}`);

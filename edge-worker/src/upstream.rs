@@ -84,14 +84,16 @@ async fn exchange(
     let pending: Pending = Box::pin(async move {
         let fetch = Fetch::Request(outgoing);
         let answer = async {
-            let mut response = match &signal {
+            let response = match &signal {
                 Some(signal) => fetch.send_with_signal(signal).await?,
                 None => fetch.send().await?,
             };
-            let body = response.bytes().await?;
+            let status = response.status_code();
+            let headers = response.headers().entries().collect();
+            let body = crate::body::response_bytes(response).await?;
             Ok::<_, worker::Error>(HttpResponse {
-                status: response.status_code(),
-                headers: response.headers().entries().collect(),
+                status,
+                headers,
                 body,
             })
         };

@@ -171,7 +171,7 @@ impl worker::DurableObject for ClientTokens {
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
-        let ask: Ask = req.json().await?;
+        let ask: Ask = super::asked(&mut req).await?;
         let (env, storage, held) = (self.env.clone(), self.state.storage(), self.held.clone());
         // No other event reaches the object until this one is answered: one fetch at a time.
         let answer = self

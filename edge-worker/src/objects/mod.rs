@@ -44,17 +44,26 @@ pub(crate) async fn ask<Q: Serialize, A: DeserializeOwned>(
     init.with_method(Method::Post).with_body(Some(json.into()));
     let request = Request::new_with_init("https://object.internal/", &init)
         .map_err(|e| internal("request", e))?;
-    let mut response = stub
+    let response = stub
         .fetch_with_request(request)
         .await
         .map_err(|e| internal("fetch", e))?;
-    let text = response.text().await.map_err(|e| internal("answer", e))?;
-    if response.status_code() != 200 {
+    let status = response.status_code();
+    let body = crate::body::response_bytes(response)
+        .await
+        .map_err(|e| internal("answer", e))?;
+    if status != 200 {
         return Err(WorkerError::Internal(format!(
-            "Durable Object {binding} answered HTTP {}",
-            response.status_code()
+            "Durable Object {binding} answered HTTP {status}"
         )));
     }
-    serde_json::from_str(&text)
+    serde_json::from_slice(&body)
         .map_err(|e| WorkerError::Internal(format!("Durable Object {binding}: answer: {e}")))
+}
+
+/// What the Worker asked an object (the body of [`ask`]'s request), read in one call and parsed
+/// by serde_json (`Request::json` would build it as a JS object first, then walk it field by
+/// field from wasm).
+pub(crate) async fn asked<Q: DeserializeOwned>(req: &mut Request) -> worker::Result<Q> {
+    Ok(serde_json::from_slice(&req.bytes().await?)?)
 }

@@ -96,7 +96,7 @@ impl worker::DurableObject for RateLimiter {
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
-        let Ask { rate } = req.json().await?;
+        let Ask { rate } = super::asked(&mut req).await?;
         let storage = self.state.storage();
         // No `await` between this read and the write below lets another attempt in: storage
         // calls keep the object's input gate closed.

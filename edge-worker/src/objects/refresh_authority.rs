@@ -14,7 +14,7 @@
 //! slower than `UPSTREAM_TIMEOUT_MS` answers the caller `provider_unavailable`, but its request
 //! is not abandoned: its late answer is settled when it comes, up to
 //! [`LOST_AFTER`](oauth_edge_shared::authority::LOST_AFTER); then it is aborted and counts as lost.
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::pin::pin;
 use std::rc::Rc;
 use std::time::Duration;
@@ -164,6 +164,34 @@ pub struct RefreshAuthority {
     env: Env,
     /// The machine, once read from storage.
     machine: Rc<RefCell<Option<Authority>>>,
+    /// Whether this instance has seen the end-of-session alarm set (it is then not asked for
+    /// again on every request).
+    alarm_set: Cell<bool>,
+}
+
+thread_local! {
+    /// The configuration parsed from the bindings, once per isolate. Bindings do not change
+    /// during an isolate's life (a new variable or secret is a new deployment, hence new
+    /// isolates); parsing them again for every refresh (`PROVIDERS`' JSON, the keyring's HKDF
+    /// subkeys, each binding read through JS) was a few per cent of a refresh's CPU.
+    static PARSED: RefCell<Option<Rc<Config>>> = const { RefCell::new(None) };
+}
+
+/// The configuration, with the providers configured by their issuer filled from their metadata.
+/// Kept for the isolate when no provider uses discovery; otherwise read and discovered on every
+/// call, as before (discovered metadata has its own freshness).
+async fn config(env: &Env) -> Result<Rc<Config>, WorkerError> {
+    if let Some(config) = PARSED.with(|p| p.borrow().clone()) {
+        return Ok(config);
+    }
+    let mut config = Config::from_env(env)?;
+    if config.providers.iter().any(|p| p.config.uses_discovery()) {
+        crate::oidc::discover_all(&mut config, &Runtime::new(env)).await;
+        return Ok(Rc::new(config));
+    }
+    let config = Rc::new(config);
+    PARSED.with(|p| *p.borrow_mut() = Some(config.clone()));
+    Ok(config)
 }
 
 impl worker::DurableObject for RefreshAuthority {
@@ -172,12 +200,13 @@ impl worker::DurableObject for RefreshAuthority {
             state,
             env,
             machine: Rc::default(),
+            alarm_set: Cell::new(false),
         }
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
-        let ask: Ask = req.json().await?;
-        let answer = match Config::from_env_discovered(&self.env).await {
+        let ask: Ask = super::asked(&mut req).await?;
+        let answer = match config(&self.env).await {
             Ok(config) => self.serve(&config, ask).await,
             Err(e) => Answer::Unavailable(e.log_detail().unwrap_or_default()),
         };
@@ -187,6 +216,7 @@ impl worker::DurableObject for RefreshAuthority {
     async fn alarm(&self) -> worker::Result<Response> {
         self.state.storage().delete_all().await?;
         *self.machine.borrow_mut() = Some(Authority::default());
+        self.alarm_set.set(false);
         Response::empty()
     }
 }
@@ -266,19 +296,24 @@ impl RefreshAuthority {
     /// An alarm at the end of the session's lifetime deletes the object's storage: set on the
     /// first request, whatever it is.
     async fn schedule_end(&self, created_at: u64, config: &Config) {
+        if self.alarm_set.get() {
+            return;
+        }
         let storage = self.state.storage();
         if storage.get_alarm().await.ok().flatten().is_some() {
+            self.alarm_set.set(true);
             return;
         }
         let end_ms = created_at
             .saturating_add(config.session_ttl)
             .saturating_mul(1000);
         let in_ms = end_ms.saturating_sub(clock::now_ms()).max(1000);
-        if let Err(e) = storage
+        match storage
             .set_alarm(i64::try_from(in_ms).unwrap_or(i64::MAX))
             .await
         {
-            worker::console_warn!("refresh authority: alarm not set: {e}");
+            Ok(()) => self.alarm_set.set(true),
+            Err(e) => worker::console_warn!("refresh authority: alarm not set: {e}"),
         }
     }
 
@@ -494,7 +529,7 @@ struct LateSettler {
 
 impl LateSettler {
     async fn settle(self, response: HttpResponse) {
-        let Ok(config) = Config::from_env_discovered(&self.env).await else {
+        let Ok(config) = config(&self.env).await else {
             return;
         };
         let shelf = Shelf {

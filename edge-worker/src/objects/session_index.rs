@@ -192,7 +192,7 @@ impl worker::DurableObject for SessionIndex {
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
-        let ask: Ask = req.json().await?;
+        let ask: Ask = super::asked(&mut req).await?;
         let storage = self.state.storage();
         let cached = self.index.borrow().clone();
         let mut index = match cached {

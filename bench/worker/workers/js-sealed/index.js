@@ -29,13 +29,24 @@ async function config(env) {
   const providers = typeof env.PROVIDERS === "string" ? JSON.parse(env.PROVIDERS) : env.PROVIDERS;
   const [name, provider] = Object.entries(providers)[0];
   const root = await crypto.subtle.importKey("raw", unb64(env.SESSION_KEY), "HKDF", false, ["deriveKey", "deriveBits"]);
-  const hkdf = (info) => ({ name: "HKDF", hash: "SHA-256", salt: enc.encode("oauth-edge seal"), info: enc.encode(info) });
+  const hkdf = (info) => ({
+    name: "HKDF",
+    hash: "SHA-256",
+    salt: enc.encode("oauth-edge seal"),
+    info: enc.encode(info),
+  });
   const keyId = new Uint8Array(await crypto.subtle.deriveBits(hkdf("oauth-edge/key-id"), root, 32));
-  const key = await crypto.subtle.deriveKey(hkdf(LABEL), root, { name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
+  const key = await crypto.subtle.deriveKey(hkdf(LABEL), root, { name: "AES-GCM", length: 256 }, false, [
+    "encrypt",
+    "decrypt",
+  ]);
   const secret = env[`CLIENT_SECRET_${name.toUpperCase()}`];
   const form = (s) => encodeURIComponent(s).replace(/%20/g, "+");
   cfg = {
-    name, provider, key, header: Uint8Array.of(2, ...keyId),
+    name,
+    provider,
+    key,
+    header: Uint8Array.of(2, ...keyId),
     ttl: Number(env.SESSION_TTL_SECONDS || 2592000),
     basic: `Basic ${btoa(`${form(provider.client_id)}:${form(secret)}`)}`,
   };
@@ -49,7 +60,8 @@ function b64u(bytes) {
   return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 const aad = (location, header) => {
-  const l = enc.encode(LABEL), loc = enc.encode(location);
+  const l = enc.encode(LABEL),
+    loc = enc.encode(location);
   const out = new Uint8Array(l.length + 1 + loc.length + 1 + header.length);
   out.set(l);
   out.set(loc, l.length + 1);
@@ -62,7 +74,9 @@ async function open(c, location, sealed) {
     const b = unb64(sealed);
     if (b.length < 5 + 12 + 16 || b[0] !== 2 || b.subarray(1, 5).some((x, i) => x !== c.header[i + 1])) return null;
     const plain = await crypto.subtle.decrypt(
-      { name: "AES-GCM", iv: b.subarray(5, 17), additionalData: aad(location, b.subarray(0, 5)) }, c.key, b.subarray(17),
+      { name: "AES-GCM", iv: b.subarray(5, 17), additionalData: aad(location, b.subarray(0, 5)) },
+      c.key,
+      b.subarray(17),
     );
     return JSON.parse(dec.decode(plain));
   } catch {
@@ -72,9 +86,13 @@ async function open(c, location, sealed) {
 
 async function seal(c, location, record) {
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const ct = new Uint8Array(await crypto.subtle.encrypt(
-    { name: "AES-GCM", iv, additionalData: aad(location, c.header) }, c.key, enc.encode(JSON.stringify(record)),
-  ));
+  const ct = new Uint8Array(
+    await crypto.subtle.encrypt(
+      { name: "AES-GCM", iv, additionalData: aad(location, c.header) },
+      c.key,
+      enc.encode(JSON.stringify(record)),
+    ),
+  );
   const out = new Uint8Array(5 + 12 + ct.length);
   out.set(c.header);
   out.set(iv, 5);
@@ -82,9 +100,11 @@ async function seal(c, location, record) {
   return b64u(out);
 }
 
-const reply = (body, status = 200) => new Response(JSON.stringify(body), {
-  status, headers: { "content-type": "application/json", "cache-control": "no-store" },
-});
+const reply = (body, status = 200) =>
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", "cache-control": "no-store" },
+  });
 const fail = (status, code) => reply({ code, message: code }, status);
 
 function cookie(header, name) {
@@ -123,7 +143,11 @@ async function refresh(request, env) {
     if (!rec.refresh_token) return fail(401, "session_ended");
     const up = await fetch(c.provider.token_endpoint, {
       method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json", authorization: c.basic },
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        accept: "application/json",
+        authorization: c.basic,
+      },
       body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: rec.refresh_token }),
     });
     let tok;
@@ -139,18 +163,25 @@ async function refresh(request, env) {
       }
       return fail(502, "provider_rejected");
     }
-    if (typeof tok.access_token !== "string" || typeof tok.token_type !== "string") return fail(502, "invalid_token_response");
+    if (typeof tok.access_token !== "string" || typeof tok.token_type !== "string")
+      return fail(502, "invalid_token_response");
     rec.access_token = tok.access_token;
     rec.token_type = tok.token_type;
     rec.expires_at = now + (typeof tok.expires_in === "number" ? tok.expires_in : 3600);
     if (typeof tok.refresh_token === "string") rec.refresh_token = tok.refresh_token;
     if (typeof tok.scope === "string") rec.scope = tok.scope;
     rec.refreshed_at = now;
-    await env.SESSIONS.put(kvKey, await seal(c, kvKey, rec), { expirationTtl: Math.max(60, rec.created_at + c.ttl - now) });
+    await env.SESSIONS.put(kvKey, await seal(c, kvKey, rec), {
+      expirationTtl: Math.max(60, rec.created_at + c.ttl - now),
+    });
   }
   return reply({
-    access_token: rec.access_token, token_type: rec.token_type, expires_at: rec.expires_at,
-    scope: rec.scope, user: rec.user, provider: rec.provider,
+    access_token: rec.access_token,
+    token_type: rec.token_type,
+    expires_at: rec.expires_at,
+    scope: rec.scope,
+    user: rec.user,
+    provider: rec.provider,
   });
 }
 
