@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Worker benchmark (bench/worker/README.md): the Rust Worker's POST /auth/refresh against a
-# JavaScript Worker doing the same work and a no-op Worker, side by side under Miniflare/workerd,
+# JavaScript Worker doing the same work (without and with a Durable Object) and a no-op Worker, side by side under Miniflare/workerd,
 # against a loopback provider. Writes bench/results/worker.json and bench/results/worker.md.
 #
 #   scripts/bench-worker.sh            full: 3 repeats × 20 s per cell, c=16 and 64, 5 cold starts (~10 min)
@@ -8,7 +8,7 @@
 #   BUILD=1 scripts/bench-worker.sh    rebuild edge-worker/build first (scripts/build-worker.sh)
 #
 # Further options go to bench/worker/bench.mjs (--reps, --duration, --warmup, --conc 16,64,
-# --sessions, --cold, --kinds rust,js,noop, --out DIR). Needs edge-worker/build (built here when
+# --sessions, --cold, --kinds rust,js,js-do,noop, --out DIR). Needs edge-worker/build (built here when
 # missing) and npm for bench/worker's own dependencies (installed here from its lock file).
 set -euo pipefail
 

@@ -3,12 +3,12 @@
 // one loopback provider that rotates refresh tokens. Run it with scripts/bench-worker.sh.
 //
 //   node bench.mjs [--quick] [--reps N] [--duration S] [--warmup S] [--conc 16,64] [--sessions N]
-//                  [--cold N] [--kinds rust,js,noop] [--build <edge-worker build dir>] [--out <dir>]
+//                  [--cold N] [--kinds rust,js,js-do,noop] [--build <edge-worker build dir>] [--out <dir>]
 //
 // 1. The Rust Worker's build is copied (another engineer may rebuild it meanwhile); fresh state in
-//    .state/; the mock provider (mock-upstream.mjs) and the three Workers (serve.mjs) start.
+//    .state/; the mock provider (mock-upstream.mjs) and the Workers (serve.mjs) start.
 // 2. Sessions: the Rust Worker's through its own API (POST /auth/login → GET the provider's
-//    authorization URL → POST /auth/token), the JS Worker's sealed records seeded into its KV in
+//    authorization URL → POST /auth/token), the JS Workers' sealed records seeded into their KV in
 //    the same format. Same number for each.
 // 3. Load: per repeat, per concurrency, the Workers in rotated order: a warm-up run (dropped), then
 //    a timed run of loadgen.mjs; CPU of each process from /proc/<pid>/stat around the timed run.
@@ -322,9 +322,10 @@ async function main() {
     // ---- 1 + 2: Workers and sessions
     for (const kind of OPT.kinds) {
       let seedFile;
-      if (kind === "js") {
+      if (kind === "js" || kind === "js-do") {
+        // Both JS Workers: sealed records seeded into KV (js-do's objects start from them).
         const { seed, cookies } = jsSeeds(OPT.sessions);
-        seedFile = join(STATE, "js-seed.json");
+        seedFile = join(STATE, `${kind}-seed.json`);
         writeFileSync(seedFile, JSON.stringify(seed));
         writeFileSync(cookieFile(kind), cookies.join("\n") + "\n");
       }
@@ -449,7 +450,7 @@ async function main() {
           };
           results.runs.push(run);
           log(
-            `rep ${rep} c=${String(conc).padEnd(3)} ${kind.padEnd(4)}: ${lg.rps.toFixed(0).padStart(5)} req/s p50 ${lg.latency_ms.p50?.toFixed(1)} p99 ${lg.latency_ms.p99?.toFixed(1)} ms | ` +
+            `rep ${rep} c=${String(conc).padEnd(3)} ${kind.padEnd(5)}: ${lg.rps.toFixed(0).padStart(5)} req/s p50 ${lg.latency_ms.p50?.toFixed(1)} p99 ${lg.latency_ms.p99?.toFixed(1)} ms | ` +
               `CPU ms/req workerd ${run.cpu_ms_per_request.workerd?.toFixed(3)} node ${run.cpu_ms_per_request.node?.toFixed(3)} mock ${run.cpu_ms_per_request.mock?.toFixed(3)} loadgen ${run.cpu_ms_per_request.loadgen?.toFixed(3)} | ` +
               `upstream/req ${run.upstream.per_request?.toFixed(2)} reused ${st.refresh_reused_after_rotation} | non-200 ${n - (lg.statuses[200] ?? 0)} err ${lg.errors}${lg.first_error ? ` (${lg.first_error})` : ""} | machine ${run.machine.busy_pct_of_all_cores.toFixed(0)}% other ${run.machine.other_processes_pct_of_core.toFixed(0)}%/core`,
           );
@@ -492,7 +493,7 @@ async function main() {
         };
         results.cold.push(c);
         log(
-          `cold ${i} ${kind.padEnd(4)}: spawn→ready ${c.spawn_to_ready_ms.toFixed(0)} ms, first refresh ${c.first_ms.toFixed(1)} ms (workerd CPU ${c.workerd_cpu_ms_first_request.toFixed(0)} ms), spawn→first answer ${c.spawn_to_first_answer_ms.toFixed(0)} ms, then ${c.second_ms.toFixed(1)} / ${c.third_ms.toFixed(1)} ms, ${c.statuses}${c.ok ? "" : ` ${first.text}`}`,
+          `cold ${i} ${kind.padEnd(5)}: spawn→ready ${c.spawn_to_ready_ms.toFixed(0)} ms, first refresh ${c.first_ms.toFixed(1)} ms (workerd CPU ${c.workerd_cpu_ms_first_request.toFixed(0)} ms), spawn→first answer ${c.spawn_to_first_answer_ms.toFixed(0)} ms, then ${c.second_ms.toFixed(1)} / ${c.third_ms.toFixed(1)} ms, ${c.statuses}${c.ok ? "" : ` ${first.text}`}`,
         );
         await stop(s);
       }

@@ -1,4 +1,4 @@
-// Miniflare options of the three benchmarked Workers. All run under the same Miniflare/workerd
+// Miniflare options of the benchmarked Workers. All run under the same Miniflare/workerd
 // (this package's pinned miniflare), the same compatibility date (wrangler.toml's), one node +
 // one workerd process per Worker, against the same loopback provider (mock-upstream.mjs).
 //
@@ -7,6 +7,8 @@
 //          persisted; RefreshAuthority decides every refresh), [vars] with PROVIDERS pointing at
 //          the mock, the secrets SESSION_KEY and CLIENT_SECRET_DEFAULT.
 //   js   : workers/js-sealed — the same refresh work in JavaScript (no Durable Object).
+//   js-do: workers/js-do — the same refresh work in JavaScript through a Durable Object per
+//          session (RefreshAuthority, SQLite, persisted), as the Rust Worker does it.
 //   noop : workers/noop — the harness ceiling.
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -14,7 +16,7 @@ import { fileURLToPath } from "node:url";
 
 export const HERE = dirname(fileURLToPath(import.meta.url));
 export const ROOT = resolve(HERE, "../..");
-export const KINDS = ["rust", "js", "noop"];
+export const KINDS = ["rust", "js", "js-do", "noop"];
 export const ROUTE = "/auth/refresh";
 export const SESSION_COOKIE = "__Host-oauth-edge-session";
 export const TX_COOKIE = "__Host-oauth-edge-tx";
@@ -103,6 +105,17 @@ export function mfOptions(kind, { build, state, upstream, port = 0 }) {
       bindings: { SESSION_TTL_SECONDS: w.vars.SESSION_TTL_SECONDS ?? "2592000", ...secrets },
     };
   }
+  if (kind === "js-do") {
+    return {
+      ...common,
+      scriptPath: join(HERE, "workers/js-do/index.js"),
+      modulesRoot: join(HERE, "workers/js-do"),
+      // Bound like the Rust Worker's: a SQLite-backed class (wrangler.toml's migration), persisted.
+      durableObjects: { REFRESH_AUTHORITY: { className: "RefreshAuthority", useSQLite: true } },
+      durableObjectsPersist: join(state, "do"),
+      bindings: { SESSION_TTL_SECONDS: w.vars.SESSION_TTL_SECONDS ?? "2592000", ...secrets },
+    };
+  }
   if (kind === "noop") {
     return { ...common, scriptPath: join(HERE, "workers/noop/index.js"), modulesRoot: join(HERE, "workers/noop") };
   }
@@ -112,5 +125,7 @@ export function mfOptions(kind, { build, state, upstream, port = 0 }) {
 /** The files deployed for `kind` (for sizes). */
 export function scriptFiles(kind, build) {
   if (kind === "rust") return [join(build, "index.js"), join(build, "index_bg.wasm")];
-  return [join(HERE, `workers/${kind === "js" ? "js-sealed" : "noop"}/index.js`)];
+  const dir = { js: "js-sealed", "js-do": "js-do", noop: "noop" }[kind];
+  if (!dir) throw new Error(`unknown Worker kind ${kind}`);
+  return [join(HERE, `workers/${dir}/index.js`)];
 }
