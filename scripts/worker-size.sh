@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The deployed Worker's size against its budget (bytes are deterministic, so this is a test):
 # the wasm module and the JS glue of edge-worker/build (scripts/build-worker.sh), gzip -9, summed.
-# Exits 1 above the budget. Issue 9's target is 150 KB; the budget is what is reached today (the
-# RustCrypto signature checks of OpenID Connect and DPoP are most of the gap) plus 2 %, so that
-# the size does not creep up unnoticed.
+# Exits 1 above the budget. Issue 9's target is 150 KB; the budget is what is reached today
+# (424,705 bytes; where they go: README "Performance") plus ~2 %, so that the size does not creep
+# up unnoticed.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BUDGET="${WORKER_SIZE_BUDGET_BYTES:-440000}"
+BUDGET="${WORKER_SIZE_BUDGET_BYTES:-432000}"
 BUILD="$ROOT/edge-worker/build"
 total=0
 for f in "$BUILD/index_bg.wasm" "$BUILD/index.js"; do
