@@ -46,7 +46,7 @@ export async function rustSession(origin) {
   return session;
 }
 
-// The Rust Worker's sealing format (edge-worker/src/seal.rs; edge-worker/tests/helpers.mjs).
+// The Rust Worker's sealing format (edge-worker/src/seal.rs; tests/support/worker.mjs).
 const root = Buffer.from(SESSION_KEY, "base64");
 const hk = (info, n) => Buffer.from(hkdfSync("sha256", root, Buffer.from("oauth-edge seal"), Buffer.from(info), n));
 function sealSession(record, kvKey) {

@@ -8,7 +8,9 @@ import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 
 import { startPayoutId } from "../../tests/providers/payoutid.mjs";
-import { APP, SESSION, emulatorHook, maxAge, nowSec, signIn, startWorker } from "./helpers.mjs";
+import { hook } from "../../tests/support/http.mjs";
+import { signIn } from "../../tests/support/oauth-http.mjs";
+import { APP, SESSION, maxAge, nowSec, startWorker } from "../../tests/support/worker.mjs";
 
 const CLIENT_ID = "payout-client";
 const CLIENT_SECRET = randomBytes(18).toString("base64url");
@@ -59,7 +61,7 @@ after(async () => {
   await production?.close();
 });
 
-const stats = (emulator) => emulatorHook(emulator, "/__test/stats", "GET");
+const stats = (emulator) => hook(emulator, "/__test/stats", "GET");
 
 describe("PayoutID", () => {
   test("code login: the code comes back as authorization_code; the session TTL is the refresh token's 90 days", async () => {
@@ -174,7 +176,7 @@ describe("PayoutID", () => {
     );
     assert.equal(await count(), c0 + 1, "concurrent first calls: single flight");
     const t0 = Date.now();
-    await emulatorHook(sandbox, "/__test/revoke-all");
+    await hook(sandbox, "/__test/revoke-all");
     const flood = await calls(8);
     assert.ok(Date.now() - t0 < 9000, "the flood took too long for this test to mean anything");
     assert.deepEqual(

@@ -9,7 +9,8 @@ import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 
 import { startPaysera } from "../../tests/providers/paysera.mjs";
-import { APP, SESSION, assertCleared, emulatorHook, startWorker } from "./helpers.mjs";
+import { hook } from "../../tests/support/http.mjs";
+import { APP, SESSION, assertCleared, startWorker } from "../../tests/support/worker.mjs";
 
 const CLIENT_ID = "wkVd93h2uS";
 const MAC_KEY = randomBytes(24).toString("base64url"); // the client's key (CLIENT_SECRET_PAYSERA)
@@ -47,7 +48,7 @@ after(async () => {
   await ps?.close();
 });
 
-const stats = () => emulatorHook(ps, "/__test/stats", "GET");
+const stats = () => hook(ps, "/__test/stats", "GET");
 
 /** Whether `text` contains any of the session's secrets. */
 function leaks(text, rec) {

@@ -8,7 +8,9 @@ import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 
 import { startPaytronix } from "../../tests/providers/paytronix.mjs";
-import { APP, SESSION, TX, assertCleared, emulatorHook, maxAge, signIn, startWorker } from "./helpers.mjs";
+import { hook } from "../../tests/support/http.mjs";
+import { signIn } from "../../tests/support/oauth-http.mjs";
+import { APP, SESSION, TX, assertCleared, maxAge, startWorker } from "../../tests/support/worker.mjs";
 
 const CLIENT_ID = "3FTmkQuXBnotarealcklientIDFCO9PREEnj_WHaK";
 const CLIENT_SECRET = randomBytes(18).toString("base64url");
@@ -49,7 +51,7 @@ after(async () => {
   await px?.close();
 });
 
-const grants = async () => (await emulatorHook(px, "/__test/stats", "GET")).token.by_grant;
+const grants = async () => (await hook(px, "/__test/stats", "GET")).token.by_grant;
 
 function passwordLogin(username, password = "pw", provider = "px") {
   return w.call("/auth/password", { body: { provider, username, password } });
@@ -118,11 +120,11 @@ describe("Paytronix", () => {
   });
 
   test("password grant off for a provider without allow_password_grant: 403 password_grant_disabled", async () => {
-    const before = (await emulatorHook(px, "/__test/stats", "GET")).token.total;
+    const before = (await hook(px, "/__test/stats", "GET")).token.total;
     const res = await passwordLogin("johndoe", "pw", "px-sso-only");
     assert.equal(res.status, 403);
     assert.equal(res.json.code, "password_grant_disabled");
-    assert.equal((await emulatorHook(px, "/__test/stats", "GET")).token.total, before, "nothing was sent");
+    assert.equal((await hook(px, "/__test/stats", "GET")).token.total, before, "nothing was sent");
     const bad = await w.call("/auth/password", { body: { provider: "px", username: "", password: "pw" } });
     assert.equal(bad.status, 400);
     assert.equal(bad.json.code, "bad_request");
@@ -165,13 +167,13 @@ describe("Paytronix", () => {
 
   test("invalid token at the API: the Worker refreshes and resends the call", async () => {
     const s = w.session(await passwordLogin("stale"));
-    const stats0 = await emulatorHook(px, "/__test/stats", "GET");
+    const stats0 = await hook(px, "/__test/stats", "GET");
     // 30 minutes pass at Paytronix: the access token is dead there, the Worker does not know yet.
-    await emulatorHook(px, "/__test/advance-clock?seconds=1801");
+    await hook(px, "/__test/advance-clock?seconds=1801");
     const res = await w.api("/api/px/accountInformation.json", { cookie: s.cookie });
     assert.equal(res.status, 200, res.text);
     assert.equal(res.json.username, "stale");
-    const stats1 = await emulatorHook(px, "/__test/stats", "GET");
+    const stats1 = await hook(px, "/__test/stats", "GET");
     assert.equal(stats1.api.unauthorized, stats0.api.unauthorized + 1, "the first call was refused");
     assert.equal(stats1.token.by_grant.refresh_token, (stats0.token.by_grant.refresh_token ?? 0) + 1);
     assert.equal(stats1.api.ok, stats0.api.ok + 1, "the call was sent again");
@@ -180,7 +182,7 @@ describe("Paytronix", () => {
 
   test("a refresh the provider refuses ends the session at the proxy: 401 session_ended", async () => {
     const s = w.session(await passwordLogin("revoked"));
-    await emulatorHook(px, "/__test/revoke-all");
+    await hook(px, "/__test/revoke-all");
     const res = await w.api("/api/px/accountInformation.json", { cookie: s.cookie });
     assert.equal(res.status, 401);
     assert.equal(res.json.code, "session_ended");

@@ -7,7 +7,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
 import { startPlainSso } from "../../tests/providers/plain-sso.mjs";
-import { APP, SESSION, TX, assertCleared, emulatorHook, signIn, startWorker } from "./helpers.mjs";
+import { hook } from "../../tests/support/http.mjs";
+import { signIn } from "../../tests/support/oauth-http.mjs";
+import { APP, SESSION, TX, assertCleared, startWorker } from "../../tests/support/worker.mjs";
 
 const CLIENT_ID = "sso-client";
 const CALLBACK = `${APP}/auth/callback/sso`;
@@ -40,7 +42,7 @@ after(async () => {
   await sso?.close();
 });
 
-const grants = async () => (await emulatorHook(sso, "/__test/stats", "GET")).token.by_grant;
+const grants = async () => (await hook(sso, "/__test/stats", "GET")).token.by_grant;
 
 /** /auth/login for the SSO, the user signs in; answers the redirect to the Worker and the tx cookie. */
 async function toCallback({ username = "john", returnTo } = {}) {
@@ -125,7 +127,7 @@ describe("plain SSO", () => {
     const tx = mine.location.searchParams.get("tx");
     const real = Object.fromEntries(mine.location.searchParams);
     const forge = (p) => `${CALLBACK}?${new URLSearchParams({ ...real, ...p, tx })}`;
-    const before = (await emulatorHook(sso, "/__test/stats", "GET")).token.by_grant.refresh ?? 0;
+    const before = (await hook(sso, "/__test/stats", "GET")).token.by_grant.refresh ?? 0;
     for (const params of [
       { access_token: "x", refresh_token: "y", user_id: "admin" }, // made up entirely
       { user_id: "admin" }, // mallory's real tokens, claiming to be admin
@@ -136,7 +138,7 @@ describe("plain SSO", () => {
       assert.equal(res.cookies[SESSION], undefined, `a session was made for ${JSON.stringify(params)}`);
     }
     // Each forgery cost one confirmation at the provider, and was refused there.
-    assert.equal((await emulatorHook(sso, "/__test/stats", "GET")).token.by_grant.refresh, before + 2);
+    assert.equal((await hook(sso, "/__test/stats", "GET")).token.by_grant.refresh, before + 2);
   });
 
   test("return_to is made a same-origin path; the callback takes GET only", async () => {

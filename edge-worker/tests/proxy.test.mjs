@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import { after, before, describe, test } from "node:test";
 
-import { APP, EVIL, OTHER, SESSION, nowSec, startWorker } from "./helpers.mjs";
+import { APP, EVIL, OTHER, SESSION, nowSec, startWorker } from "../../tests/support/worker.mjs";
 
 let echo;
 let base;

@@ -8,9 +8,10 @@ import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 
 import { startIdp } from "../../tests/idp/server.mjs";
+import { hook } from "../../tests/support/http.mjs";
 import { signInAtIdp } from "../../tests/support/oauth-http.mjs";
+import { APP, SESSION, TX, assertCleared, startWorker } from "../../tests/support/worker.mjs";
 import { discover, standardProvider } from "../../tests/support/stack.mjs";
-import { APP, SESSION, TX, assertCleared, emulatorHook, startWorker } from "./helpers.mjs";
 
 const REDIRECT_URI = `${APP}/callback`;
 const CLIENT_ID = "timeout-test";
@@ -46,11 +47,8 @@ after(async () => {
  * request whose caller gave up meanwhile is then dropped unprocessed; without, it is processed.
  */
 const delayToken = (grantType, { dropIfGone = false } = {}) =>
-  emulatorHook(
-    idp,
-    `/__test/delay-token?ms=${DELAY_MS}&count=1&grant_type=${grantType}${dropIfGone ? "&drop_if_gone=1" : ""}`,
-  );
-const idpStats = () => emulatorHook(idp, "/__test/stats", "GET");
+  hook(idp, `/__test/delay-token?ms=${DELAY_MS}&count=1&grant_type=${grantType}${dropIfGone ? "&drop_if_gone=1" : ""}`);
+const idpStats = () => hook(idp, "/__test/stats", "GET");
 
 const sessionKeys = async () => (await w.kv.list({ prefix: "session:" })).keys.map((k) => k.name);
 

@@ -7,12 +7,9 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 
-import { Miniflare } from "miniflare";
-
 import { startIdp } from "../../tests/idp/server.mjs";
-import { captureMiniflare } from "../../tests/support/log-ledger.mjs";
+import { hook } from "../../tests/support/http.mjs";
 import { pkcePair, signInAtIdp } from "../../tests/support/oauth-http.mjs";
-import { discover, standardProvider } from "../../tests/support/stack.mjs";
 import {
   APP,
   EVIL,
@@ -20,31 +17,22 @@ import {
   PURPOSE,
   SESSION,
   TX,
-  answer,
   assertCleared,
-  kvKeyOf,
   open,
-  rememberRequest,
   seal,
-  workerOptions as baseOptions,
-} from "./helpers.mjs";
+  startWorker,
+} from "../../tests/support/worker.mjs";
+import { discover, standardProvider } from "../../tests/support/stack.mjs";
 
 const REDIRECT_URI = `${APP}/callback`;
 const CLIENT_ID = "worker-test";
 const CLIENT_SECRET = randomBytes(24).toString("base64url");
 const SESSION_TTL = 3600;
 
+const sessionKey = randomBytes(32);
 let idp;
-let mf;
-let kv;
+let w;
 let bindings;
-
-const cleanups = [];
-function workerOptions(extraBindings = {}) {
-  const { options, cleanup } = baseOptions({ ...bindings, ...extraBindings });
-  cleanups.push(cleanup);
-  return options;
-}
 
 before(async () => {
   idp = await startIdp({
@@ -61,57 +49,31 @@ before(async () => {
       default: { ...standardProvider(meta, { clientId: CLIENT_ID, redirectUri: REDIRECT_URI }), par: false },
     },
     CLIENT_SECRET_DEFAULT: CLIENT_SECRET,
-    SESSION_KEY: randomBytes(32).toString("base64"),
+    SESSION_KEY: sessionKey.toString("base64"),
     ALLOWED_ORIGINS: OTHER,
     SESSION_TTL_SECONDS: String(SESSION_TTL),
     APP_CONFIG: JSON.stringify({ api_url: `${idp.issuer}/api/hello` }),
   };
-  mf = new Miniflare(workerOptions());
-  kv = await mf.getKVNamespace("SESSIONS");
+  w = await startWorker(bindings, { sessionKey });
 });
 
 after(async () => {
-  await mf?.dispose();
+  await w?.close();
   await idp?.close();
-  for (const cleanup of cleanups) cleanup();
 });
 
 // ------------------------------------------------------------------------------------------ helpers
 
 /** POST an auth endpoint as the app's own page would (custom header, own Origin, JSON). */
-async function call(path, { body, cookie, origin = APP, csrf = true, method = "POST", headers = {} } = {}) {
-  const h = { ...headers };
-  if (csrf) h["X-OAuth-Edge"] = "1";
-  if (origin) h.Origin = origin;
-  if (cookie) h.Cookie = cookie;
-  if (body !== undefined) h["Content-Type"] = "application/json";
-  rememberRequest(body);
-  const res = await mf.dispatchFetch(`${APP}${path}`, {
-    method,
-    headers: h,
-    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-  });
-  return answer(res);
-}
+const call = (path, opts) => w.call(path, opts);
 
-async function idpHook(path, params = {}) {
-  const url = new URL(path, idp.issuer);
-  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, String(v));
-  const res = await fetch(url, { method: path.endsWith("stats") ? "GET" : "POST" });
-  assert.equal(res.status, 200, `${path} answered ${res.status}`);
-  return res.json();
-}
+/** A /__test/* hook of the authorization server (stats: GET). */
+const idpHook = (path, params = {}) => hook(idp.issuer, path, undefined, params);
 
 const refreshCount = async () => (await idpHook("/__test/stats")).token.by_grant_type.refresh_token ?? 0;
 
 /** POST /auth/login with fresh PKCE values; returns what /auth/token needs. */
-async function begin() {
-  const { verifier, challenge } = pkcePair();
-  const state = randomBytes(32).toString("base64url");
-  const res = await call("/auth/login", { body: { state, code_challenge: challenge } });
-  assert.equal(res.status, 200, res.text);
-  return { res, state, verifier, challenge, txCookie: `${TX}=${res.cookies[TX].value}` };
-}
+const begin = () => w.begin();
 
 /** A whole login: /auth/login, the user signs in at the IdP, /auth/token. */
 async function logIn(username = "alice") {
@@ -128,12 +90,11 @@ async function logIn(username = "alice") {
     },
   });
   assert.equal(res.status, 200, res.text);
-  const id = res.cookies[SESSION].value;
-  return { res, view: res.json, id, cookie: `${SESSION}=${id}`, kvKey: kvKeyOf(id) };
+  return w.session(res);
 }
 
 async function kvKeys() {
-  return (await kv.list({ prefix: "session:" })).keys.map((k) => k.name);
+  return (await w.kv.list({ prefix: "session:" })).keys.map((k) => k.name);
 }
 
 // -------------------------------------------------------------------------------------- CSRF, CORS
@@ -340,7 +301,7 @@ describe("login and code exchange", () => {
     const keys = await kvKeys();
     assert.ok(keys.includes(kvKey), `${kvKey} not in ${keys}`);
     assert.ok(keys.every((k) => !k.includes(id)));
-    const stored = await kv.get(kvKey);
+    const stored = await w.kv.get(kvKey);
     const refreshTokens = idp.store
       .list("RefreshToken")
       .filter(([, p]) => p.accountId === "kvcheck")
@@ -352,7 +313,7 @@ describe("login and code exchange", () => {
     assert.throws(() => JSON.parse(stored));
     const {
       keys: [meta],
-    } = await kv.list({ prefix: kvKey });
+    } = await w.kv.list({ prefix: kvKey });
     assert.ok(meta.expiration > t0 + SESSION_TTL - 30 && meta.expiration <= t0 + SESSION_TTL + 30, "KV TTL");
 
     const session = await call("/auth/session", { cookie: `${SESSION}=${id}` });
@@ -386,7 +347,7 @@ describe("refresh", () => {
         .map(([rt]) => rt);
     const rtBefore = activeRefreshTokens();
     assert.equal(rtBefore.length, 1);
-    const storedBefore = await kv.get(s.kvKey);
+    const storedBefore = await w.kv.get(s.kvKey);
     const n = await refreshCount();
     const res = await call("/auth/refresh", { cookie: s.cookie, body: {} });
     assert.equal(res.status, 200, res.text);
@@ -396,7 +357,7 @@ describe("refresh", () => {
     const rtAfter = activeRefreshTokens();
     assert.equal(rtAfter.length, 1);
     assert.notEqual(rtAfter[0], rtBefore[0], "the refresh token was not rotated");
-    const storedAfter = await kv.get(s.kvKey);
+    const storedAfter = await w.kv.get(s.kvKey);
     assert.notEqual(storedAfter, storedBefore);
     assert.ok(!storedAfter.includes(res.json.access_token));
     // The new token is what the session answers now.
@@ -453,7 +414,7 @@ describe("refresh", () => {
     assert.equal(res.status, 502);
     assert.equal(res.json.code, "provider_unavailable");
     assert.equal(res.cookies[SESSION], undefined);
-    assert.ok(await kv.get(s.kvKey));
+    assert.ok(await w.kv.get(s.kvKey));
     const retry = await call("/auth/refresh", { cookie: s.cookie, body: {} });
     assert.equal(retry.status, 200, retry.text);
   });
@@ -466,7 +427,7 @@ describe("refresh", () => {
       assert.equal(res.status, 502, mode);
       assert.equal(res.json.code, "invalid_token_response", mode);
     }
-    assert.ok(await kv.get(s.kvKey), "a garbled answer does not end the session");
+    assert.ok(await w.kv.get(s.kvKey), "a garbled answer does not end the session");
   });
 
   test("revoked grant: session_ended, session deleted, cookie cleared", async () => {
@@ -477,7 +438,7 @@ describe("refresh", () => {
     assert.equal(res.json.code, "session_ended");
     assert.equal(res.json.error, "invalid_grant");
     assertCleared(res.cookies[SESSION], SESSION);
-    assert.equal(await kv.get(s.kvKey), null);
+    assert.equal(await w.kv.get(s.kvKey), null);
     const after = await call("/auth/session", { cookie: s.cookie });
     assert.equal(after.status, 204, "no session");
   });
@@ -485,12 +446,12 @@ describe("refresh", () => {
   test("session refreshes first when the stored access token has (almost) expired", async () => {
     const s = await logIn("reload");
     // Age the stored record: open it with the Worker's key, move expires_at into the leeway, reseal.
-    const key = Buffer.from(bindings.SESSION_KEY, "base64");
-    const record = open(await kv.get(s.kvKey), key, PURPOSE.session, s.kvKey);
+    const key = sessionKey;
+    const record = open(await w.kv.get(s.kvKey), key, PURPOSE.session, s.kvKey);
     assert.equal(record.access_token, s.view.access_token);
     record.expires_at = Math.floor(Date.now() / 1000) + 10;
     record.refreshed_at = record.expires_at - 300; // as if obtained 290 s ago (a 300 s token)
-    await kv.put(s.kvKey, seal(record, key, PURPOSE.session, s.kvKey));
+    await w.kv.put(s.kvKey, seal(record, key, PURPOSE.session, s.kvKey));
     const n = await refreshCount();
     const res = await call("/auth/session", { cookie: s.cookie });
     assert.equal(res.status, 200, res.text);
@@ -529,7 +490,7 @@ describe("logout", () => {
     assert.equal(res.status, 200);
     assert.deepEqual(res.json, { logged_out: true });
     assertCleared(res.cookies[SESSION], SESSION);
-    assert.equal(await kv.get(s.kvKey), null);
+    assert.equal(await w.kv.get(s.kvKey), null);
     assert.equal(live().length, 0, "the refresh token was not revoked at the provider");
     const after = await call("/auth/session", { cookie: s.cookie });
     assert.equal(after.status, 204, "no session");
@@ -557,22 +518,18 @@ describe("configuration", () => {
       [{ SESSION_TTL_SECONDS: "soon" }, "SESSION_TTL_SECONDS"],
     ];
     for (const [change, key] of cases) {
-      const b = { ...bindings, ...change };
-      for (const k of Object.keys(b)) if (b[k] === undefined) delete b[k];
-      const broken = new Miniflare({ ...workerOptions(), bindings: b });
+      // A binding given as undefined is left out.
+      const broken = await startWorker({ ...bindings, ...change }, { sessionKey });
       try {
-        const res = await broken.dispatchFetch(`${APP}/auth/session`, {
-          method: "POST",
-          headers: { "X-OAuth-Edge": "1", Origin: APP },
-        });
-        const body = await res.json();
+        const res = await broken.call("/auth/session");
+        const body = res.json;
         assert.equal(res.status, 500, key);
         assert.equal(body.code, "config_error");
         // Issue 6, finding 9: the caller learns nothing of the configuration (the log names it).
         assert.doesNotMatch(body.message, new RegExp(key));
         assert.match(body.message, /log/);
       } finally {
-        await broken.dispose();
+        await broken.close();
       }
     }
   });
@@ -580,27 +537,24 @@ describe("configuration", () => {
   test("issue 10: one provider's mistake turns off that provider only; another still logs in", async () => {
     const good = bindings.PROVIDERS.default;
     const log = [];
-    const options = workerOptions({
-      PROVIDERS: {
-        // First, so the default: its CLIENT_SECRET_NOSECRET is not set.
-        nosecret: { ...good },
-        default: good,
-        badurl: { ...good, token_endpoint: "idp.example/token", client_auth: "none" },
+    const w = await startWorker(
+      {
+        ...bindings,
+        PROVIDERS: {
+          // First, so the default: its CLIENT_SECRET_NOSECRET is not set.
+          nosecret: { ...good },
+          default: good,
+          badurl: { ...good, token_endpoint: "idp.example/token", client_auth: "none" },
+        },
       },
-    });
-    options.handleRuntimeStdio = (stdout, stderr) => {
-      captureMiniflare(stdout, stderr);
-      for (const s of [stdout, stderr]) s.on("data", (d) => log.push(String(d)));
-    };
-    const w = new Miniflare(options);
-    const post = async (path, body, cookie) => {
-      rememberRequest(body);
-      const headers = { "X-OAuth-Edge": "1", Origin: APP, "Content-Type": "application/json" };
-      if (cookie) headers.Cookie = cookie;
-      return answer(
-        await w.dispatchFetch(`${APP}${path}`, { method: "POST", headers, body: JSON.stringify(body ?? {}) }),
-      );
-    };
+      {
+        sessionKey,
+        onOutput: (stdout, stderr) => {
+          for (const s of [stdout, stderr]) s.on("data", (d) => log.push(String(d)));
+        },
+      },
+    );
+    const post = (path, body, cookie) => w.call(path, { body: body ?? {}, cookie });
     const logged = async (pattern) => {
       for (let i = 0; i < 50 && !pattern.test(log.join("")); i++) await new Promise((r) => setTimeout(r, 100));
       assert.match(log.join(""), pattern);
@@ -641,32 +595,31 @@ describe("configuration", () => {
       const unknown = await post("/auth/login", { provider: "nope", state, code_challenge: challenge });
       assert.equal(unknown.json.code, "unknown_provider");
     } finally {
-      await w.dispose();
+      await w.close();
     }
   });
 
   test("GET /demo-config.json answers APP_CONFIG for the demo app", async () => {
-    const res = await mf.dispatchFetch(`${APP}/demo-config.json`);
+    const res = await w.navigate("/demo-config.json");
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("cache-control"), "no-store");
-    assert.deepEqual(await res.json(), { api_url: `${idp.issuer}/api/hello` });
+    assert.deepEqual(res.json, { api_url: `${idp.issuer}/api/hello` });
   });
 
   test("PROVIDERS as a JSON string and a custom AUTH_PREFIX", async () => {
-    const other = new Miniflare(
-      workerOptions({ PROVIDERS: JSON.stringify(bindings.PROVIDERS), AUTH_PREFIX: "/api/auth" }),
+    const other = await startWorker(
+      { ...bindings, PROVIDERS: JSON.stringify(bindings.PROVIDERS), AUTH_PREFIX: "/api/auth" },
+      { sessionKey },
     );
     try {
       const { challenge } = pkcePair();
-      const res = await other.dispatchFetch(`${APP}/api/auth/login`, {
-        method: "POST",
-        headers: { "X-OAuth-Edge": "1", Origin: APP, "Content-Type": "application/json" },
-        body: JSON.stringify({ state: randomBytes(32).toString("base64url"), code_challenge: challenge }),
+      const res = await other.call("/api/auth/login", {
+        body: { state: randomBytes(32).toString("base64url"), code_challenge: challenge },
       });
-      assert.equal(res.status, 200, await res.clone().text());
-      assert.equal((await res.json()).provider, "default");
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.json.provider, "default");
     } finally {
-      await other.dispose();
+      await other.close();
     }
   });
 });

@@ -15,21 +15,10 @@ import { after, before, describe, test } from "node:test";
 
 import { startIdp } from "../idp/server.mjs";
 import { startPlainSso } from "../providers/plain-sso.mjs";
-import { signInAtIdp } from "../support/oauth-http.mjs";
+import { hook } from "../support/http.mjs";
+import { signIn, signInAtIdp } from "../support/oauth-http.mjs";
+import { APP, EVIL, PURPOSE, SESSION, TX, assertCleared, kvKeyOf, seal, startWorker } from "../support/worker.mjs";
 import { discover, standardProvider } from "../support/stack.mjs";
-import {
-  APP,
-  EVIL,
-  PURPOSE,
-  SESSION,
-  TX,
-  assertCleared,
-  emulatorHook,
-  kvKeyOf,
-  seal,
-  signIn,
-  startWorker,
-} from "../../edge-worker/tests/helpers.mjs";
 
 const CLIENT_ID = "attack-test";
 const CLIENT_SECRET = randomBytes(24).toString("base64url");
@@ -83,8 +72,8 @@ after(async () => {
   await sso?.close();
 });
 
-const idpStats = async () => await (await fetch(`${idp.issuer}/__test/stats`)).json();
-const ssoStats = () => emulatorHook(sso, "/__test/stats", "GET");
+const idpStats = () => hook(idp.issuer, "/__test/stats");
+const ssoStats = () => hook(sso, "/__test/stats", "GET");
 const kvSnapshot = async () => (await w.kv.list()).keys.map((k) => k.name).sort();
 
 /** A whole login at the real authorization server; the session and the stored record. */

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
 import { launchChromium, recordConsole } from "../support/browser.mjs";
+import { hook } from "../support/http.mjs";
 import { startStack } from "../support/stack.mjs";
 
 const TX_COOKIE = "__Host-oauth-edge-tx";
@@ -25,13 +26,8 @@ after(async () => {
   await stack?.stop();
 });
 
-async function idpHook(path, params = {}) {
-  const url = new URL(path, stack.idp.issuer);
-  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, String(v));
-  const res = await fetch(url, { method: path.endsWith("stats") ? "GET" : "POST" });
-  assert.equal(res.status, 200, `${path} answered ${res.status}`);
-  return res.json();
-}
+/** A /__test/* hook of the authorization server (stats: GET). */
+const idpHook = (path, params = {}) => hook(stack.idp.issuer, path, undefined, params);
 
 /** A fresh browser profile with the app open and a record of what it sent and saw. */
 async function openApp() {

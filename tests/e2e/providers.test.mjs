@@ -9,7 +9,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
-import { signIn } from "../providers/helpers.mjs";
+import { hook } from "../support/http.mjs";
+import { signIn } from "../support/oauth-http.mjs";
 import { launchChromium, recordConsole } from "../support/browser.mjs";
 import { startStack } from "../support/stack.mjs";
 
@@ -50,13 +51,6 @@ after(async () => {
 
 // ---- helpers ---------------------------------------------------------------------------------
 
-/** POSTs an emulator's test hook (`/__test/...`), or GETs its stats. */
-async function hook(emulator, pathAndQuery) {
-  const stats = pathAndQuery === "/__test/stats";
-  const res = await fetch(emulator.url + pathAndQuery, { method: stats ? "GET" : "POST" });
-  assert.equal(res.status, 200, `${pathAndQuery} answered ${res.status}`);
-  return res.json();
-}
 const stats = (emulator) => hook(emulator, "/__test/stats");
 const grants = async (emulator, grant) => (await stats(emulator)).token.by_grant[grant] ?? 0;
 

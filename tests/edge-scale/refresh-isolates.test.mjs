@@ -14,9 +14,10 @@ import { after, before, describe, test } from "node:test";
 import { Miniflare } from "miniflare";
 
 import { startIdp } from "../idp/server.mjs";
-import { signInAtIdp, pkcePair } from "../support/oauth-http.mjs";
+import { answer, hook, rememberRequest } from "../support/http.mjs";
+import { pkcePair, signInAtIdp } from "../support/oauth-http.mjs";
+import { APP, SESSION, TX, workerOptions } from "../support/worker.mjs";
 import { discover, standardProvider } from "../support/stack.mjs";
-import { APP, SESSION, TX, answer, rememberRequest, workerOptions } from "../../edge-worker/tests/helpers.mjs";
 
 const CLIENT_ID = "edge-scale";
 const CLIENT_SECRET = randomBytes(24).toString("base64url");
@@ -42,7 +43,7 @@ after(async () => {
   await idp?.close();
 });
 
-const idpStats = async () => (await fetch(`${idp.issuer}/__test/stats`)).json();
+const idpStats = () => hook(idp.issuer, "/__test/stats");
 
 /**
  * Two Workers of the same build: "a" defines the Durable Object classes, "b" binds to a's (as

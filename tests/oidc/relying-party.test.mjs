@@ -16,8 +16,8 @@ import { after, before, describe, test } from "node:test";
 
 import { startIdp } from "../idp/server.mjs";
 import { CookieJar, signInAtIdp } from "../support/oauth-http.mjs";
+import { APP, SESSION, startWorker } from "../support/worker.mjs";
 import { discover } from "../support/stack.mjs";
-import { APP, SESSION, startWorker } from "../../edge-worker/tests/helpers.mjs";
 
 const CLIENT_ID = "oidc-rp";
 const CLIENT_SECRET = crypto.randomBytes(24).toString("base64url");

@@ -12,7 +12,7 @@ import { startPayoutId } from "./payoutid.mjs";
 import { startPaysera } from "./paysera.mjs";
 import { startPaytronix } from "./paytronix.mjs";
 import { startPlainSso } from "./plain-sso.mjs";
-import { authUrl } from "./helpers.mjs";
+import { authUrl } from "../support/oauth-http.mjs";
 
 let app;
 let appOrigin;

@@ -5,9 +5,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
-import { postForm } from "../support/oauth-http.mjs";
+import { getJson, getManual, hook } from "../support/http.mjs";
+import { authUrl, cancelHref, postForm, signIn } from "../support/oauth-http.mjs";
 import { startPayoutId } from "./payoutid.mjs";
-import { authUrl, cancelHref, getJson, getManual, hook, signIn } from "./helpers.mjs";
 
 const CLIENT_ID = "payout-client";
 const CLIENT_SECRET = "p@yout secret+1";

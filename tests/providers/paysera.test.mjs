@@ -15,7 +15,8 @@ import {
   startPaysera,
   verifyMac,
 } from "./paysera.mjs";
-import { authUrl, cancelHref, getManual, hook, signIn } from "./helpers.mjs";
+import { getManual, hook, readJson } from "../support/http.mjs";
+import { authUrl, cancelHref, signIn } from "../support/oauth-http.mjs";
 
 // [003] example values, verbatim.
 const DOC = {
@@ -155,13 +156,7 @@ async function macRequest(
   const headers = { authorization: h };
   if (body !== undefined) headers["content-type"] = contentType ?? "application/x-www-form-urlencoded;charset=utf-8";
   const res = await fetch(url, { method, headers, body });
-  const text = await res.text();
-  let json;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
+  const { text, json } = await readJson(res);
   return { status: res.status, headers: res.headers, text, body: json, header: h };
 }
 

@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
 import { startPaytronix } from "./paytronix.mjs";
-import { authUrl, cancelHref, getJson, getManual, hook, postJson, signIn } from "./helpers.mjs";
+import { getJson, getManual, hook, postJson } from "../support/http.mjs";
+import { authUrl, cancelHref, signIn } from "../support/oauth-http.mjs";
 
 // [001] example values, verbatim.
 const CLIENT_ID = "3FTmkQuXBnotarealcklientIDFCO9PREEnj_WHaK";

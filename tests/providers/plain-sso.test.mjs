@@ -6,17 +6,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
 import { oneMonthAfter, startPlainSso } from "./plain-sso.mjs";
-import {
-  authUrl,
-  cancelHref,
-  getJson,
-  getManual,
-  hook,
-  parseForm,
-  postJson,
-  signIn,
-  unescapeHtml,
-} from "./helpers.mjs";
+import { getJson, getManual, hook, postJson } from "../support/http.mjs";
+import { authUrl, cancelHref, parseForm, signIn, unescapeHtml } from "../support/oauth-http.mjs";
 
 const CLIENT_ID = "sso-client";
 const REDIRECT_URI = "http://localhost:8787/auth/callback/plain";

@@ -1,7 +1,8 @@
-// Shared plumbing of the Worker's provider tests (not a test file: node --test runs *.test.mjs).
-// The built Worker (edge-worker/build) under Miniflare with a real local KV namespace; requests as
-// the app's page (or the browser, for navigations) would send them; the sealing format to read
-// and plant KV values.
+// The built Worker (edge-worker/build) under Miniflare with a real local KV namespace and its
+// Durable Objects, as every Worker suite starts it (edge-worker/tests/, tests/attacks/,
+// tests/oidc/, tests/edge-scale/); requests as the app's page (or the browser, for navigations)
+// would send them; the sealing format to read and plant KV values. (Not a test file: node --test
+// runs only *.test.mjs.)
 import assert from "node:assert/strict";
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -11,11 +12,9 @@ import { fileURLToPath } from "node:url";
 
 import { Miniflare } from "miniflare";
 
-import { signIn } from "../../tests/providers/helpers.mjs";
-import { captureMiniflare, rememberBindings, rememberSecret } from "../../tests/support/log-ledger.mjs";
-import { pkcePair } from "../../tests/support/oauth-http.mjs";
-
-export { pkcePair, signIn };
+import { answer, rememberRequest } from "./http.mjs";
+import { captureMiniflare, rememberBindings, rememberSecret } from "./log-ledger.mjs";
+import { pkcePair, signIn } from "./oauth-http.mjs";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const BUILD = join(ROOT, "edge-worker/build");
@@ -68,16 +67,21 @@ export function workerOptions(bindings) {
 
 /**
  * Starts the Worker with `bindings` (PROVIDERS as an object; SESSION_KEY and ALLOWED_ORIGINS are
- * added; `sessionKey` is the raw 32-byte key, `kvPersist` a directory to keep KV in, so that two
- * Workers in turn can share it). Returns request helpers bound to it.
+ * added; a binding given as undefined is left out; `sessionKey` is the raw 32-byte key, `kvPersist`
+ * a directory to keep KV in, so that two Workers in turn can share it; `onOutput(stdout, stderr)`
+ * also sees the Worker's console output). Returns request helpers bound to it.
  */
-export async function startWorker(bindings, { sessionKey = randomBytes(32), kvPersist } = {}) {
-  const { options, cleanup } = workerOptions({
-    SESSION_KEY: sessionKey.toString("base64"),
-    ALLOWED_ORIGINS: OTHER,
-    ...bindings,
-  });
+export async function startWorker(bindings, { sessionKey = randomBytes(32), kvPersist, onOutput } = {}) {
+  const all = { SESSION_KEY: sessionKey.toString("base64"), ALLOWED_ORIGINS: OTHER, ...bindings };
+  for (const k of Object.keys(all)) if (all[k] === undefined) delete all[k];
+  const { options, cleanup } = workerOptions(all);
   if (kvPersist) options.kvPersist = kvPersist;
+  if (onOutput) {
+    options.handleRuntimeStdio = (stdout, stderr) => {
+      captureMiniflare(stdout, stderr);
+      onOutput(stdout, stderr);
+    };
+  }
   const mf = new Miniflare(options);
   const kv = await mf.getKVNamespace("SESSIONS");
 
@@ -180,45 +184,6 @@ export async function startWorker(bindings, { sessionKey = randomBytes(32), kvPe
   };
 }
 
-export async function answer(res) {
-  const text = await res.text();
-  let json;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  const cookies = setCookies(res);
-  rememberSecret("access_token", json?.access_token);
-  for (const [name, c] of Object.entries(cookies)) rememberSecret(`cookie ${name}`, c.value);
-  return { status: res.status, headers: res.headers, json, text, cookies };
-}
-
-/** Remembers the secrets in a request body the tests send (tests/support/log-ledger.mjs). */
-export function rememberRequest(body) {
-  let b = body;
-  if (typeof b === "string") {
-    try {
-      b = JSON.parse(b);
-    } catch {
-      return;
-    }
-  }
-  if (!b || typeof b !== "object") return;
-  for (const k of ["code", "code_verifier", "state", "username", "password"]) rememberSecret(k, b[k]);
-}
-
-/** Set-Cookie lines by cookie name: { value, attrs (lower-cased), line }. */
-export function setCookies(res) {
-  const out = {};
-  for (const line of res.headers.getSetCookie()) {
-    const [pair, ...attrs] = line.split(";").map((s) => s.trim());
-    const i = pair.indexOf("=");
-    out[pair.slice(0, i)] = { value: pair.slice(i + 1), attrs: attrs.map((a) => a.toLowerCase()), line };
-  }
-  return out;
-}
-
 export function assertCleared(cookie, name) {
   assert.ok(cookie, `${name} is not cleared`);
   assert.equal(cookie.value, "");
@@ -267,13 +232,6 @@ export function seal(value, root, label, location) {
   c.setAAD(aadOf(label, location, header));
   const body = Buffer.concat([c.update(JSON.stringify(value)), c.final()]);
   return Buffer.concat([header, nonce, body, c.getAuthTag()]).toString("base64url");
-}
-
-export async function emulatorHook(emulator, pathAndQuery, method = "POST") {
-  const res = await fetch(new URL(pathAndQuery, emulator.url), { method });
-  const body = await res.json();
-  assert.equal(res.status, 200, `${pathAndQuery}: ${res.status} ${JSON.stringify(body)}`);
-  return body;
 }
 
 export const nowSec = () => Math.floor(Date.now() / 1000);
